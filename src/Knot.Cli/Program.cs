@@ -1,0 +1,6 @@
+namespace Knot.Cli;
+
+public static class Program
+{
+    public static int Main(string[] args) => 0;
+}
