@@ -93,4 +93,27 @@ internal static class CompressedInput
         if (ReadFully(stream, probe, path) != 0)
             throw new InvalidDataException($"{path}: has data after the {expected} bytes its header declares (trailing bytes).");
     }
+
+    /// <summary>
+    /// Checks the gzip trailer's ISIZE (uncompressed size mod 2^32, the file's last 4 bytes, little-endian).
+    /// .NET checks CRC and size when the trailer is there but says nothing when a cut removed it, so a file
+    /// truncated inside its 8-byte trailer would otherwise read as valid. Assumes one gzip member, as every
+    /// dataset mirror ships.
+    /// </summary>
+    public static void EnsureGzipTrailer(string path, long decompressedBytes)
+    {
+        using var file = OpenRaw(path);
+        Span<byte> trailer = stackalloc byte[4];
+        uint isize = 0;
+        bool present = file.Length >= 18 + 4; // 10-byte header + empty deflate + CRC32 + ISIZE, at the least
+        if (present)
+        {
+            file.Seek(-4, SeekOrigin.End);
+            present = file.ReadAtLeast(trailer, 4, throwOnEndOfStream: false) == 4;
+            isize = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(trailer);
+        }
+        if (!present || isize != (uint)decompressedBytes)
+            throw new InvalidDataException(
+                $"{path}: gzip trailer is missing or damaged (size field {isize}, expected {(uint)decompressedBytes}); the file is truncated or corrupt.");
+    }
 }

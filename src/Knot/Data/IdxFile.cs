@@ -84,6 +84,7 @@ public static class IdxFile
         byte[] data = CompressedInput.ReadDeclared(stream, payload, path, filled =>
             new InvalidDataException($"{path}: expected {expectedTotal} bytes{what} for {dimsText}, found {headerBytes + filled}."));
         CompressedInput.EnsureEnd(stream, path, expectedTotal);
+        if (gzip) CompressedInput.EnsureGzipTrailer(path, expectedTotal);
         return new IdxArray(dims, data);
     }
 
