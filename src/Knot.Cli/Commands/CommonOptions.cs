@@ -1,0 +1,52 @@
+using System.CommandLine;
+using Knot.Data;
+
+namespace Knot.Cli.Commands;
+
+/// <summary>Options shared by several verbs, with the same names and defaults everywhere.</summary>
+public static class CommonOptions
+{
+    public static Option<bool> Json() => new("--json") { Description = "Print one machine-readable JSON object on stdout (progress and messages go to stderr)." };
+
+    public static Option<string> Data(bool required = true) => new("--data")
+    {
+        Description = $"Dataset: {string.Join(", ", DataSpec.KnownForms)} (bare names live in $KNOT_DATA, default ~/.knot/data).",
+        Required = required,
+    };
+
+    public static Option<ulong> Seed() => new("--seed") { Description = "Random seed: the same seed and thread count give bit-identical results.", DefaultValueFactory = _ => 1UL };
+
+    public static Option<int> Threads() => new("--threads") { Description = "Threads for the kernels (default: all cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
+
+    public static Option<int> BatchSize(int fallback = 128) => new("--batch-size") { Description = "Samples per training step.", DefaultValueFactory = _ => fallback };
+
+    public static void ApplyThreads(int threads)
+    {
+        if (threads < 1) throw new UsageException($"--threads must be >= 1, got {threads}.");
+        Knot.Kernels.Parallelism.ThreadCount = threads;
+    }
+
+    public static DataSpec ParseData(string? text)
+    {
+        if (text is null) throw new UsageException("--data is required.");
+        try { return DataSpec.Parse(text); }
+        catch (ArgumentException e) { throw new UsageException($"--data: {e.Message}"); }
+    }
+
+    public static void RequirePositive(int value, string option)
+    {
+        if (value < 1) throw new UsageException($"{option} must be >= 1, got {value}.");
+    }
+
+    public static void RequireNonNegative(int value, string option)
+    {
+        if (value < 0) throw new UsageException($"{option} must be >= 0, got {value}.");
+    }
+
+    /// <summary>Runs a verb body, mapping any exception to one clear line and a documented exit code.</summary>
+    public static int Run(Func<int> body)
+    {
+        try { return body(); }
+        catch (Exception e) { return ErrorReporter.Report(e); }
+    }
+}
