@@ -1,0 +1,52 @@
+using System.Runtime.InteropServices;
+using Knot.Kernels;
+
+namespace Knot.Tests.Kernels;
+
+/// <summary>Splitting C over threads (by rows or by columns) must not change a single bit.</summary>
+public sealed class GemmThreadingTests
+{
+    // Large enough to be split (>= 2^18 multiply-adds); wide ones split over N, tall ones over M, with ragged
+    // tiles at the split and at the end.
+    private static readonly (int M, int N, int K)[] Shapes =
+        [(128, 300, 784), (300, 97, 130), (61, 515, 270), (1000, 20, 40), (7, 2100, 300)];
+
+    public static TheoryData<string> Kernels()
+    {
+        var data = new TheoryData<string> { "Vector128" };
+        if (Gemm.BestKernel >= GemmKernelKind.Vector256) data.Add("Vector256");
+        if (Gemm.BestKernel >= GemmKernelKind.Vector512) data.Add("Vector512");
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Kernels))]
+    public void OneTwoAndThreeThreadsAreBitIdentical(string kernelName)
+    {
+        var kernel = Enum.Parse<GemmKernelKind>(kernelName);
+        int seed = 0;
+        foreach (var (m, n, k) in Shapes)
+        {
+            for (int t = 0; t < 4; t++)
+            {
+                var gemm = new GemmCase
+                {
+                    TransA = (t & 1) != 0, TransB = (t & 2) != 0, M = m, N = n, K = k,
+                    Alpha = 0.75f, Beta = t == 3 ? 0.5f : 0f, PadB = t,
+                }.Build(seed++);
+                float[] one = gemm.RunFast(kernel, threads: 1);
+                float[] two = gemm.RunFast(kernel, threads: 2);
+                float[] three = gemm.RunFast(kernel, threads: 3);
+                Assert.True(Bits(one).SequenceEqual(Bits(two)), $"1 vs 2 threads differ: {gemm} kernel={kernel}");
+                Assert.True(Bits(one).SequenceEqual(Bits(three)), $"1 vs 3 threads differ: {gemm} kernel={kernel}");
+            }
+        }
+    }
+
+    [Fact]
+    public void ThreadedResultStillMatchesReference() =>
+        new GemmCase { TransA = false, TransB = true, M = 128, N = 300, K = 784, Beta = 0.5f }
+            .Build(7).AssertMatchesReference(GemmKernelKind.Auto, threads: 2);
+
+    private static ReadOnlySpan<int> Bits(float[] values) => MemoryMarshal.Cast<float, int>(values);
+}
