@@ -31,17 +31,26 @@ public static class Convolution
         }
     }
 
-    /// <summary>Images per chunk for this geometry.</summary>
+    /// <summary>Images per chunk for this geometry (automatic choice).</summary>
     public static int ChunkImages(in ConvolutionGeometry g) =>
         Math.Clamp(s_targetChunkColumns / g.OutputPlane, 1, g.Batch);
 
-    /// <summary>output (N, Cout, OutH, OutW) = conv(input (N, C, H, W), weight (Cout, C, kh, kw)) + bias (Cout, or empty).</summary>
+    private static int ResolveChunk(in ConvolutionGeometry g, int chunkImages)
+    {
+        if (chunkImages < 0) throw new ArgumentOutOfRangeException(nameof(chunkImages), chunkImages, "Images per chunk must be >= 0 (0 = automatic).");
+        return chunkImages == 0 ? ChunkImages(g) : Math.Min(chunkImages, g.Batch);
+    }
+
+    /// <summary>
+    /// output (N, Cout, OutH, OutW) = conv(input (N, C, H, W), weight (Cout, C, kh, kw)) + bias (Cout, or empty).
+    /// <paramref name="chunkImages"/> overrides the images per GEMM (0 = automatic); tests use it to cover every path.
+    /// </summary>
     public static void Forward(in ConvolutionGeometry g, int outChannels, ReadOnlySpan<float> input, ReadOnlySpan<float> weight,
-        ReadOnlySpan<float> bias, Span<float> output)
+        ReadOnlySpan<float> bias, Span<float> output, int chunkImages = 0)
     {
         CheckSpans(g, outChannels, input.Length, weight.Length, bias.Length, output.Length, "output");
         int plane = g.OutputPlane, patch = g.PatchSize, inSize = g.Channels * g.InputPlane, outSize = outChannels * plane;
-        int chunk = ChunkImages(g);
+        int chunk = ResolveChunk(g, chunkImages);
         weight = weight[..(outChannels * patch)];
         for (int n0 = 0; n0 < g.Batch; n0 += chunk)
         {
@@ -84,7 +93,7 @@ public static class Convolution
     /// gradWeight (Cout, C, kh, kw) and gradBias (Cout). Pass an empty span for any gradient that is not wanted.
     /// </summary>
     public static void Backward(in ConvolutionGeometry g, int outChannels, ReadOnlySpan<float> input, ReadOnlySpan<float> weight,
-        ReadOnlySpan<float> gradOutput, Span<float> gradInput, Span<float> gradWeight, Span<float> gradBias)
+        ReadOnlySpan<float> gradOutput, Span<float> gradInput, Span<float> gradWeight, Span<float> gradBias, int chunkImages = 0)
     {
         CheckSpans(g, outChannels, input.Length, weight.Length, gradBias.Length, gradOutput.Length, "gradOutput");
         int plane = g.OutputPlane, patch = g.PatchSize, inSize = g.Channels * g.InputPlane, outSize = outChannels * plane;
@@ -102,7 +111,7 @@ public static class Convolution
         }
         if (gradInput.IsEmpty && gradWeight.IsEmpty) return;
 
-        int chunk = ChunkImages(g);
+        int chunk = ResolveChunk(g, chunkImages);
         for (int n0 = 0; n0 < g.Batch; n0 += chunk)
         {
             int count = Math.Min(chunk, g.Batch - n0), cols = count * plane;
