@@ -1,0 +1,189 @@
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+
+namespace Knot.Kernels;
+
+/// <summary>
+/// 2-D convolution (cross-correlation, like PyTorch) over NCHW float tensors with a (Cout, Cin, kh, kw) weight,
+/// by im2col + <see cref="Gemm"/>. The batch is processed in chunks: the im2col matrices of a chunk's images sit
+/// side by side so that each chunk is one wide GEMM (Cout × chunk·OutH·OutW × Cin·kh·kw) instead of many thin
+/// ones; small feature maps (LeNet's 8×8 second layer) gain the most. Scratch buffers are per thread and only
+/// grow, so steady-state training allocates nothing here. Work is split the same way on every call, so the
+/// results are bit-for-bit repeatable.
+/// </summary>
+public static class Convolution
+{
+    private static int s_targetChunkColumns = 4096;
+
+    [ThreadStatic] private static float[]? t_columns;
+    [ThreadStatic] private static float[]? t_chunkOutput;
+
+    /// <summary>
+    /// How many output pixels (GEMM columns) one chunk aims for; the chunk holds max(1, this / (OutH·OutW))
+    /// images. Larger gives the GEMM wider matrices but a bigger im2col buffer (PatchSize × this floats).
+    /// </summary>
+    public static int TargetChunkColumns
+    {
+        get => s_targetChunkColumns;
+        set
+        {
+            if (value < 1) throw new ArgumentOutOfRangeException(nameof(value), value, "Chunk columns must be >= 1.");
+            s_targetChunkColumns = value;
+        }
+    }
+
+    /// <summary>Images per chunk for this geometry (automatic choice).</summary>
+    public static int ChunkImages(in ConvolutionGeometry g) =>
+        Math.Clamp(s_targetChunkColumns / g.OutputPlane, 1, g.Batch);
+
+    private static int ResolveChunk(in ConvolutionGeometry g, int chunkImages)
+    {
+        if (chunkImages < 0) throw new ArgumentOutOfRangeException(nameof(chunkImages), chunkImages, "Images per chunk must be >= 0 (0 = automatic).");
+        return chunkImages == 0 ? ChunkImages(g) : Math.Min(chunkImages, g.Batch);
+    }
+
+    /// <summary>
+    /// output (N, Cout, OutH, OutW) = conv(input (N, C, H, W), weight (Cout, C, kh, kw)) + bias (Cout, or empty).
+    /// <paramref name="chunkImages"/> overrides the images per GEMM (0 = automatic); tests use it to cover every path.
+    /// </summary>
+    public static void Forward(in ConvolutionGeometry g, int outChannels, ReadOnlySpan<float> input, ReadOnlySpan<float> weight,
+        ReadOnlySpan<float> bias, Span<float> output, int chunkImages = 0)
+    {
+        CheckSpans(g, outChannels, input.Length, weight.Length, bias.Length, output.Length, "output");
+        int plane = g.OutputPlane, patch = g.PatchSize, inSize = g.Channels * g.InputPlane, outSize = outChannels * plane;
+        int chunk = ResolveChunk(g, chunkImages);
+        weight = weight[..(outChannels * patch)];
+        for (int n0 = 0; n0 < g.Batch; n0 += chunk)
+        {
+            int count = Math.Min(chunk, g.Batch - n0), cols = count * plane;
+            if (count == 1)
+            {
+                // One image: the GEMM writes straight into the output, seeded with the bias (beta = 1).
+                var columns = g.IsPointwise ? input.Slice(n0 * inSize, inSize) : PackChunk(g, input, n0, 1);
+                var y = output.Slice(n0 * outSize, outSize);
+                float beta = 0f;
+                if (!bias.IsEmpty)
+                {
+                    for (int co = 0; co < outChannels; co++) y.Slice(co * plane, plane).Fill(bias[co]);
+                    beta = 1f;
+                }
+                Gemm.Multiply(false, false, outChannels, plane, patch, 1f, weight, patch, columns, plane, beta, y, plane);
+                continue;
+            }
+
+            var packed = PackChunk(g, input, n0, count);
+            var result = Scratch(ref t_chunkOutput, outChannels * cols);
+            Gemm.Multiply(false, false, outChannels, cols, patch, 1f, weight, patch, packed, cols, 0f, result, cols);
+            // (Cout, count·plane) → (count, Cout, plane), adding the bias on the way.
+            for (int i = 0; i < count; i++)
+            {
+                var y = output.Slice((n0 + i) * outSize, outSize);
+                for (int co = 0; co < outChannels; co++)
+                {
+                    var src = result.Slice(co * cols + i * plane, plane);
+                    var dst = y.Slice(co * plane, plane);
+                    if (bias.IsEmpty) src.CopyTo(dst);
+                    else TensorPrimitives.Add(src, bias[co], dst);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Accumulates (+=) the gradients of a convolution from gradOutput (N, Cout, OutH, OutW): gradInput (N, C, H, W),
+    /// gradWeight (Cout, C, kh, kw) and gradBias (Cout). Pass an empty span for any gradient that is not wanted.
+    /// </summary>
+    public static void Backward(in ConvolutionGeometry g, int outChannels, ReadOnlySpan<float> input, ReadOnlySpan<float> weight,
+        ReadOnlySpan<float> gradOutput, Span<float> gradInput, Span<float> gradWeight, Span<float> gradBias, int chunkImages = 0)
+    {
+        CheckSpans(g, outChannels, input.Length, weight.Length, gradBias.Length, gradOutput.Length, "gradOutput");
+        int plane = g.OutputPlane, patch = g.PatchSize, inSize = g.Channels * g.InputPlane, outSize = outChannels * plane;
+        if (!gradInput.IsEmpty && gradInput.Length != g.Batch * inSize)
+            throw new ArgumentException($"Convolution backward: gradInput needs {g.Batch * inSize} elements, got {gradInput.Length}.");
+        if (!gradWeight.IsEmpty && gradWeight.Length != outChannels * patch)
+            throw new ArgumentException($"Convolution backward: gradWeight needs {outChannels * patch} elements, got {gradWeight.Length}.");
+        weight = weight[..(outChannels * patch)];
+
+        if (!gradBias.IsEmpty)
+        {
+            for (int n = 0; n < g.Batch; n++)
+                for (int co = 0; co < outChannels; co++)
+                    gradBias[co] += TensorPrimitives.Sum(gradOutput.Slice(n * outSize + co * plane, plane));
+        }
+        if (gradInput.IsEmpty && gradWeight.IsEmpty) return;
+
+        int chunk = ResolveChunk(g, chunkImages);
+        for (int n0 = 0; n0 < g.Batch; n0 += chunk)
+        {
+            int count = Math.Min(chunk, g.Batch - n0), cols = count * plane;
+            ReadOnlySpan<float> dy;
+            if (count == 1)
+            {
+                dy = gradOutput.Slice(n0 * outSize, outSize);
+            }
+            else
+            {
+                // (count, Cout, plane) → (Cout, count·plane), the layout of the chunk's GEMM.
+                var gathered = Scratch(ref t_chunkOutput, outChannels * cols);
+                for (int i = 0; i < count; i++)
+                    for (int co = 0; co < outChannels; co++)
+                        gradOutput.Slice((n0 + i) * outSize + co * plane, plane).CopyTo(gathered.Slice(co * cols + i * plane, plane));
+                dy = gathered;
+            }
+
+            if (!gradWeight.IsEmpty)
+            {
+                // dW (Cout, patch) += dY (Cout, cols) · colᵀ (cols, patch); im2col is recomputed rather than kept
+                // from the forward pass, which would cost PatchSize × N × plane floats for the whole batch.
+                ReadOnlySpan<float> columns = count == 1 && g.IsPointwise ? input.Slice(n0 * inSize, inSize) : PackChunk(g, input, n0, count);
+                Gemm.Multiply(false, true, outChannels, patch, cols, 1f, dy, cols, columns, cols, 1f, gradWeight, patch);
+            }
+
+            if (!gradInput.IsEmpty)
+            {
+                if (count == 1 && g.IsPointwise)
+                {
+                    Gemm.Multiply(true, false, patch, plane, outChannels, 1f, weight, patch, dy, plane, 1f, gradInput.Slice(n0 * inSize, inSize), plane);
+                    continue;
+                }
+                // dCol (patch, cols) = Wᵀ · dY, then col2im scatters it back onto each image.
+                var dcol = Scratch(ref t_columns, patch * cols);
+                Gemm.Multiply(true, false, patch, cols, outChannels, 1f, weight, patch, dy, cols, 0f, dcol, cols);
+                for (int i = 0; i < count; i++)
+                    Im2Col.Accumulate(g, dcol, cols, i * plane, gradInput.Slice((n0 + i) * inSize, inSize));
+            }
+        }
+    }
+
+    /// <summary>im2col of images [n0, n0+count) side by side into the thread's column scratch.</summary>
+    private static Span<float> PackChunk(in ConvolutionGeometry g, ReadOnlySpan<float> input, int n0, int count)
+    {
+        int plane = g.OutputPlane, cols = count * plane, inSize = g.Channels * g.InputPlane;
+        var columns = Scratch(ref t_columns, g.PatchSize * cols);
+        for (int i = 0; i < count; i++)
+            Im2Col.Pack(g, input.Slice((n0 + i) * inSize, inSize), columns, cols, i * plane);
+        return columns;
+    }
+
+    /// <summary>A span of exactly <paramref name="length"/> floats over a per-thread buffer that only grows.</summary>
+    private static Span<float> Scratch(ref float[]? buffer, int length)
+    {
+        if (buffer is null || buffer.Length < length) buffer = new float[length];
+        return buffer.AsSpan(0, length);
+    }
+
+    private static void CheckSpans(in ConvolutionGeometry g, int outChannels, int inputLength, int weightLength, int biasLength,
+        int outputLength, string outputName)
+    {
+        if (outChannels < 1) throw new ArgumentException($"Convolution: output channels must be >= 1, got {outChannels}.");
+        int inSize = g.Batch * g.Channels * g.InputPlane;
+        if (inputLength != inSize)
+            throw new ArgumentException($"Convolution: input needs {inSize} elements (N={g.Batch}, C={g.Channels}, {g.Height}x{g.Width}), got {inputLength}.");
+        if (weightLength != outChannels * g.PatchSize)
+            throw new ArgumentException($"Convolution: weight needs {outChannels * g.PatchSize} elements ({outChannels}x{g.Channels}x{g.KernelH}x{g.KernelW}), got {weightLength}.");
+        if (biasLength != 0 && biasLength != outChannels)
+            throw new ArgumentException($"Convolution: bias needs {outChannels} elements, got {biasLength}.");
+        int outSize = g.Batch * outChannels * g.OutputPlane;
+        if (outputLength != outSize)
+            throw new ArgumentException($"Convolution: {outputName} needs {outSize} elements (N={g.Batch}, C={outChannels}, {g.OutH}x{g.OutW}), got {outputLength}.");
+    }
+}

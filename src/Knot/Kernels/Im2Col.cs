@@ -1,0 +1,107 @@
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+
+namespace Knot.Kernels;
+
+/// <summary>
+/// im2col / col2im for one image of a convolution. The column matrix has <see cref="ConvolutionGeometry.PatchSize"/>
+/// rows (c, i, j in that order, matching a (Cout, Cin, kh, kw) weight read as (Cout, Cin·kh·kw)) and one column per
+/// output pixel. Several images can share one matrix side by side (row stride <c>ldCol</c>, first column
+/// <c>colOffset</c>) so that a whole chunk of the batch becomes one wide GEMM.
+/// </summary>
+public static class Im2Col
+{
+    /// <summary>col[r, colOffset + oy·OutW + ox] = padded image[c, oy·sh − ph + i, ox·sw − pw + j].</summary>
+    public static void Pack(in ConvolutionGeometry g, ReadOnlySpan<float> image, Span<float> col, int ldCol, int colOffset)
+    {
+        CheckSpans(g, image.Length, col.Length, ldCol, colOffset);
+        int outW = g.OutW, plane = g.OutputPlane;
+        for (int c = 0; c < g.Channels; c++)
+        {
+            var src = image.Slice(c * g.InputPlane, g.InputPlane);
+            for (int i = 0; i < g.KernelH; i++)
+            {
+                for (int j = 0; j < g.KernelW; j++)
+                {
+                    int row = (c * g.KernelH + i) * g.KernelW + j;
+                    var dstRow = col.Slice(row * ldCol + colOffset, plane);
+                    ValidRange(j, g.PadW, g.StrideW, g.Width, outW, out int lo, out int hi);
+                    for (int oy = 0; oy < g.OutH; oy++)
+                    {
+                        var dst = dstRow.Slice(oy * outW, outW);
+                        int iy = oy * g.StrideH - g.PadH + i;
+                        if ((uint)iy >= (uint)g.Height || lo >= hi) { dst.Clear(); continue; }
+                        dst[..lo].Clear();
+                        dst[hi..].Clear();
+                        int x0 = iy * g.Width + lo * g.StrideW - g.PadW + j;
+                        if (g.StrideW == 1)
+                        {
+                            src.Slice(x0, hi - lo).CopyTo(dst[lo..hi]);
+                        }
+                        else
+                        {
+                            for (int ox = lo, x = x0; ox < hi; ox++, x += g.StrideW) dst[ox] = src[x];
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>col2im: image[c, y, x] += every column entry that <see cref="Pack"/> would read from it.</summary>
+    public static void Accumulate(in ConvolutionGeometry g, ReadOnlySpan<float> col, int ldCol, int colOffset, Span<float> image)
+    {
+        CheckSpans(g, image.Length, col.Length, ldCol, colOffset);
+        int outW = g.OutW, plane = g.OutputPlane;
+        for (int c = 0; c < g.Channels; c++)
+        {
+            var dstImage = image.Slice(c * g.InputPlane, g.InputPlane);
+            for (int i = 0; i < g.KernelH; i++)
+            {
+                for (int j = 0; j < g.KernelW; j++)
+                {
+                    int row = (c * g.KernelH + i) * g.KernelW + j;
+                    var srcRow = col.Slice(row * ldCol + colOffset, plane);
+                    ValidRange(j, g.PadW, g.StrideW, g.Width, outW, out int lo, out int hi);
+                    if (lo >= hi) continue;
+                    for (int oy = 0; oy < g.OutH; oy++)
+                    {
+                        int iy = oy * g.StrideH - g.PadH + i;
+                        if ((uint)iy >= (uint)g.Height) continue;
+                        var src = srcRow.Slice(oy * outW + lo, hi - lo);
+                        int x0 = iy * g.Width + lo * g.StrideW - g.PadW + j;
+                        if (g.StrideW == 1)
+                        {
+                            var dst = dstImage.Slice(x0, hi - lo);
+                            TensorPrimitives.Add(dst, src, dst);
+                        }
+                        else
+                        {
+                            for (int k = 0, x = x0; k < src.Length; k++, x += g.StrideW) dstImage[x] += src[k];
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Output columns [lo, hi) whose tap j lands inside the unpadded row: 0 ≤ ox·s − pad + j &lt; width.</summary>
+    private static void ValidRange(int j, int pad, int stride, int width, int outW, out int lo, out int hi)
+    {
+        int first = pad - j; // smallest ox·s allowed
+        lo = first > 0 ? (first + stride - 1) / stride : 0;
+        int last = width - 1 + pad - j; // largest ox·s allowed
+        hi = last < 0 ? 0 : Math.Min(outW, last / stride + 1);
+        if (lo > hi) lo = hi;
+    }
+
+    private static void CheckSpans(in ConvolutionGeometry g, int imageLength, int colLength, int ldCol, int colOffset)
+    {
+        if (imageLength < g.Channels * g.InputPlane)
+            throw new ArgumentException($"Im2Col: image needs {g.Channels * g.InputPlane} elements (C={g.Channels}, {g.Height}x{g.Width}), got {imageLength}.");
+        if (colOffset < 0 || colOffset + g.OutputPlane > ldCol)
+            throw new ArgumentException($"Im2Col: columns [{colOffset}, {colOffset + g.OutputPlane}) do not fit the row stride {ldCol}.");
+        long needed = (long)(g.PatchSize - 1) * ldCol + colOffset + g.OutputPlane;
+        if (colLength < needed)
+            throw new ArgumentException($"Im2Col: column matrix needs {needed} elements ({g.PatchSize} rows, stride {ldCol}), got {colLength}.");
+    }
+}
