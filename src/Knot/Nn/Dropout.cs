@@ -8,7 +8,7 @@ namespace Knot.Nn;
 /// owns its generator, so its masks do not depend on what other layers draw; save and restore
 /// <see cref="Generator"/>'s state to resume a run bit for bit.
 /// </summary>
-public sealed class Dropout : Module
+public sealed class Dropout : Module, IRandomStateOwner
 {
     public Dropout(float p, ulong seed)
     {
@@ -24,6 +24,8 @@ public sealed class Dropout : Module
 
     public float P { get; }
     public KnotRandom Generator { get; }
+
+    KnotRandom IRandomStateOwner.Random => Generator;
 
     public override Tensor Forward(Tensor input) => Op.Dropout(input, P, Generator, IsTraining);
 }
