@@ -21,6 +21,7 @@ public static class Program
             TrainCommand.Create(),
             EvalCommand.Create(),
             InspectCommand.Create(),
+            GrowlCommand.Create(),
         };
         return root;
     }

@@ -1,0 +1,96 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using Knot.Compression.Growl;
+using Spectre.Console;
+
+namespace Knot.Cli.Commands;
+
+public static class GrowlCommand
+{
+    public static Command Create()
+    {
+        var training = new TrainingOptions();
+        var reg = new RegularizerOptions("growl");
+        var tying = new TyingCliOptions();
+        var retrain = new Option<int>("--retrain-epochs") { Description = "Epochs of retraining with the structure enforced.", DefaultValueFactory = _ => 10 };
+        var l2 = new Option<float>("--l2") { Description = "ℓ2 weight decay in both stages (the paper's \"+ℓ2\" rows use 1e-3)." , DefaultValueFactory = _ => 0f };
+        var output = new Option<string>("--out") { Description = "Output directory: stage1.ckpt, structure.json, retrained.ckpt, summary.json.", Required = true };
+        var json = CommonOptions.Json();
+        var command = new Command("growl", "GrOWL end to end: train with the proximal regularizer, find zero and tied groups, retrain with them enforced.");
+        training.AddTo(command);
+        reg.AddTo(command);
+        tying.AddTo(command);
+        command.Options.Add(retrain);
+        command.Options.Add(l2);
+        command.Options.Add(output);
+        command.Options.Add(json);
+        command.SetAction(p => CommonOptions.Run(() =>
+        {
+            var o = new Output(p.GetValue(json));
+            var (train, test) = TrainingOptions.LoadData(p.GetValue(training.Data));
+            var baseRequest = training.Request(p, train, null, null);
+            float weightDecay = p.GetValue(l2);
+            if (!(weightDecay >= 0)) throw new UsageException($"--l2 must be >= 0, got {weightDecay}.");
+            int retrainEpochs = p.GetValue(retrain);
+            CommonOptions.RequireNonNegative(retrainEpochs, "--retrain-epochs");
+            var request = new GrowlRequest
+            {
+                Spec = baseRequest.Spec, Regularizer = reg.Parse(p), Tying = tying.Parse(p),
+                Optimizer = baseRequest.Optimizer with { WeightDecay = Math.Max(weightDecay, baseRequest.Optimizer.WeightDecay) },
+                Epochs = baseRequest.Epochs, RetrainEpochs = retrainEpochs, BatchSize = baseRequest.BatchSize, Seed = baseRequest.Seed,
+                OutDirectory = p.GetValue(output)!,
+            };
+            o.Info($"GrOWL on [bold]{request.Spec.Name}[/]: {Markup.Escape(request.Regularizer.Describe())}, {request.Epochs} + {request.RetrainEpochs} epochs");
+            var result = o.WithProgress("growl", progress => GrowlPipeline.Run(request, train, test,
+                progress is null ? null : new Progress2(progress)));
+            var summary = Summary(result);
+            Storage.Checkpoints.AtomicFile.Write(Path.Combine(request.OutDirectory, "summary.json"),
+                s => s.Write(System.Text.Encoding.UTF8.GetBytes(summary.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }))));
+            if (o.Json) o.WriteJson(summary);
+            else Render(o, result);
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+
+    private sealed class Progress2(IProgress<Knot.Training.TrainingProgress> inner) : IProgress<(string, Knot.Training.TrainingProgress)>
+    {
+        public void Report((string, Knot.Training.TrainingProgress) value) => inner.Report(value.Item2 with { Phase = value.Item1 + " " + value.Item2.Phase });
+    }
+
+    public static JsonObject Summary(GrowlResult r)
+    {
+        var total = r.Total;
+        return new JsonObject
+        {
+            ["model"] = r.Stage2.Spec.Name,
+            ["test_accuracy"] = r.Stage2.Test?.Accuracy,
+            ["test_loss"] = r.Stage2.Test?.Loss,
+            ["stage1_test_accuracy"] = r.Stage1.Test?.Accuracy,
+            ["sparsity"] = total.Sparsity,
+            ["sharing"] = total.ParameterSharing,
+            ["compression"] = total.Compression,
+            ["parameters"] = r.Parameters,
+            ["unique_parameters"] = r.UniqueParameters,
+            ["seconds"] = Math.Round(r.Stage1.Seconds + r.Stage2.Seconds, 3),
+            ["layers"] = new JsonArray(r.Layers.Select(l => (JsonNode)new JsonObject
+            {
+                ["name"] = l.Name, ["shape"] = new JsonArray(l.Shape.Select(d => (JsonNode)d).ToArray()),
+                ["groups"] = l.Metrics.Groups, ["zero_groups"] = l.Metrics.ZeroGroups, ["clusters"] = l.Metrics.Clusters,
+                ["sparsity"] = l.Metrics.Sparsity, ["sharing"] = l.Metrics.ParameterSharing, ["compression"] = l.Metrics.Compression,
+            }).ToArray()),
+            ["files"] = new JsonObject { ["stage1"] = r.Stage1Path, ["structure"] = r.StructurePath, ["retrained"] = r.RetrainedPath },
+        };
+    }
+
+    private static void Render(Output o, GrowlResult r)
+    {
+        var table = new Table().AddColumns("layer", "shape", "groups", "zero", "clusters", "sparsity", "sharing", "compression");
+        foreach (var l in r.Layers)
+            table.AddRow(l.Name, string.Join("×", l.Shape), l.Metrics.Groups.ToString(), l.Metrics.ZeroGroups.ToString(), l.Metrics.Clusters.ToString(),
+                $"{l.Metrics.Sparsity:P1}", $"{l.Metrics.ParameterSharing:F2}", $"{l.Metrics.Compression:F1}×");
+        o.Console.Write(table);
+        o.Console.MarkupLine($"Test accuracy: stage 1 {r.Stage1.Test?.Accuracy:P2}, after retraining [bold green]{r.Stage2.Test?.Accuracy:P2}[/]; " +
+            $"{r.UniqueParameters:N0} unique of {r.Parameters:N0} parameters; compression [bold]{r.Total.Compression:F1}×[/] on the regularized layers.");
+    }
+}

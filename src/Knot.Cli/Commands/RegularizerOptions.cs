@@ -1,0 +1,64 @@
+using System.CommandLine;
+using Knot.Compression.Growl;
+
+namespace Knot.Cli.Commands;
+
+/// <summary>--reg and its strengths; shared by train and growl.</summary>
+public sealed class RegularizerOptions(string defaultKind)
+{
+    public Option<string> Kind { get; } = new("--reg") { Description = "Regularizer: none, l1, group-lasso, owl, growl.", DefaultValueFactory = _ => defaultKind };
+    public Option<string> Family { get; } = new("--lambda-family") { Description = "GrOWL/OWL λ family: pld (the paper's), oscar, spike, group-lasso.", DefaultValueFactory = _ => "pld" };
+    public Option<double> Lambda1 { get; } = new("--lambda1") { Description = "Λ1 (per-epoch prox units, like the paper; see --lambda-per-step).", DefaultValueFactory = _ => 12.0 };
+    public Option<double> Lambda2 { get; } = new("--lambda2") { Description = "Λ2 (GrOWL/OWL).", DefaultValueFactory = _ => 0.235 };
+    public Option<double> Rho { get; } = new("--rho") { Description = "ρ of the PLD family: share of groups on the stair.", DefaultValueFactory = _ => 0.5 };
+    public Option<bool> PerStep { get; } = new("--lambda-per-step") { Description = "Use λ as is at every step (μ = lr·λ) instead of per-epoch units (μ = lr·λ/B)." };
+    public Option<int> Every { get; } = new("--prox-every") { Description = "Apply the prox every K steps (μ scaled by K).", DefaultValueFactory = _ => 1 };
+    public Option<string?> Layers { get; } = new("--layers") { Description = "Comma-separated weights to regularize (e.g. fc1,fc2); default: growl-mnist fc1, other nets every FC/conv layer with ≥ 2 inputs." };
+
+    public void AddTo(Command command)
+    {
+        foreach (var o in new Option[] { Kind, Family, Lambda1, Lambda2, Rho, PerStep, Every, Layers }) command.Options.Add(o);
+    }
+
+    public RegularizerSpec Parse(ParseResult p)
+    {
+        var spec = new RegularizerSpec
+        {
+            Kind = p.GetValue(Kind)!.ToLowerInvariant(), Family = p.GetValue(Family)!.ToLowerInvariant(),
+            Lambda1 = p.GetValue(Lambda1), Lambda2 = p.GetValue(Lambda2), Rho = p.GetValue(Rho),
+            LambdaPerStep = p.GetValue(PerStep), Every = p.GetValue(Every),
+            Layers = p.GetValue(Layers)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+        };
+        try { spec.Validate(); }
+        catch (ArgumentException e) { throw new UsageException(e.Message); }
+        return spec;
+    }
+}
+
+/// <summary>Options of the tie-discovery step; shared by growl and tie.</summary>
+public sealed class TyingCliOptions
+{
+    public Option<string> Method { get; } = new("--tie-method") { Description = "ap (affinity propagation, the paper's) or tolerance.", DefaultValueFactory = _ => "ap" };
+    public Option<double> Preference { get; } = new("--preference") { Description = "Affinity propagation preference (paper: 0.6 MNIST, 0.8 VGG).", DefaultValueFactory = _ => 0.6 };
+    public Option<double> Damping { get; } = new("--damping") { Description = "Affinity propagation damping.", DefaultValueFactory = _ => 0.5 };
+    public Option<int> MaxIterations { get; } = new("--max-iterations") { Description = "Affinity propagation iterations at most.", DefaultValueFactory = _ => 200 };
+    public Option<int> Convergence { get; } = new("--convergence") { Description = "Stop after this many iterations without change.", DefaultValueFactory = _ => 15 };
+    public Option<double> Tolerance { get; } = new("--tolerance") { Description = "With --tie-method tolerance: relative distance under which groups are tied.", DefaultValueFactory = _ => 0.05 };
+
+    public void AddTo(Command command)
+    {
+        foreach (var o in new Option[] { Method, Preference, Damping, MaxIterations, Convergence, Tolerance }) command.Options.Add(o);
+    }
+
+    public TyingOptions Parse(ParseResult p)
+    {
+        var o = new TyingOptions
+        {
+            Method = p.GetValue(Method)!.ToLowerInvariant(), Preference = p.GetValue(Preference), Damping = p.GetValue(Damping),
+            MaxIterations = p.GetValue(MaxIterations), ConvergenceIterations = p.GetValue(Convergence), Tolerance = p.GetValue(Tolerance),
+        };
+        try { o.Validate(); }
+        catch (ArgumentException e) { throw new UsageException(e.Message); }
+        return o;
+    }
+}

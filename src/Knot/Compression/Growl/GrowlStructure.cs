@@ -1,0 +1,100 @@
+using System.Text.Json;
+using Knot.Compression.Proximal;
+using Knot.Compression.Tying;
+using Knot.Nn;
+
+namespace Knot.Compression.Growl;
+
+/// <summary>How tied groups are found among the non-zero groups.</summary>
+public sealed record TyingOptions
+{
+    /// <summary>"ap" (affinity propagation on the paper's similarity) or "tolerance" (relative distance ≤ Tolerance).</summary>
+    public string Method { get; init; } = "ap";
+    public double Preference { get; init; } = 0.6;
+    public double Damping { get; init; } = 0.5;
+    public int MaxIterations { get; init; } = 200;
+    public int ConvergenceIterations { get; init; } = 15;
+    public double Tolerance { get; init; } = 0.05;
+
+    /// <summary>A group whose ℓ2 norm is at most this is zero (removed).</summary>
+    public double ZeroThreshold { get; init; } = 1e-7;
+
+    public void Validate()
+    {
+        if (Method is not ("ap" or "tolerance")) throw new ArgumentException($"--tie-method must be ap or tolerance, got '{Method}'.");
+        if (!(Damping >= 0.5 && Damping < 1)) throw new ArgumentException($"--damping must be in [0.5, 1), got {Damping}.");
+        if (MaxIterations < 1) throw new ArgumentException($"--max-iterations must be >= 1, got {MaxIterations}.");
+        if (ConvergenceIterations < 1) throw new ArgumentException($"--convergence must be >= 1, got {ConvergenceIterations}.");
+        if (!(Tolerance >= 0) || !double.IsFinite(Tolerance)) throw new ArgumentException($"--tolerance must be >= 0, got {Tolerance}.");
+        if (!double.IsFinite(Preference)) throw new ArgumentException($"--preference must be finite, got {Preference}.");
+    }
+}
+
+/// <summary>The structure GrOWL found in one weight: per input group, dead (−1) or its cluster id.</summary>
+public sealed record LayerStructure(string Name, int[] Shape, int[] Labels)
+{
+    public TieMap ToTieMap() => new(new GroupLayout(Shape), Labels);
+}
+
+/// <summary>Finds zero and tied groups, attaches them as constraints, and reads/writes them as JSON.</summary>
+public static class GrowlStructure
+{
+    public static List<LayerStructure> Discover(IEnumerable<(string Name, Parameter Parameter)> targets, TyingOptions options)
+    {
+        options.Validate();
+        var result = new List<LayerStructure>();
+        foreach (var (name, p) in targets)
+        {
+            var layout = new GroupLayout(p.Shape);
+            var norms = new float[layout.GroupCount];
+            layout.Norms(p.Value.Data, norms);
+            var dead = norms.Select(n => n <= options.ZeroThreshold).ToArray();
+            var map = options.Method == "ap"
+                ? GroupTying.ByAffinityPropagation(p.Value.Data, layout, new AffinityPropagationOptions
+                {
+                    Preference = options.Preference, Damping = options.Damping, MaxIterations = options.MaxIterations,
+                    ConvergenceIterations = options.ConvergenceIterations,
+                }, dead)
+                : GroupTying.ByTolerance(p.Value.Data, layout, options.Tolerance, dead);
+            result.Add(new LayerStructure(name, p.Shape.ToArray(), map.Labels.ToArray()));
+        }
+        return result;
+    }
+
+    /// <summary>Attaches a <see cref="TieConstraint"/> to each named weight and imposes it once (cluster means, zeros).</summary>
+    public static void Attach(Module model, IEnumerable<LayerStructure> structure)
+    {
+        var parameters = model.NamedParameters().ToDictionary(p => p.Name, p => p.Parameter, StringComparer.Ordinal);
+        foreach (var layer in structure)
+        {
+            if (!parameters.TryGetValue(layer.Name, out var p))
+                throw new InvalidDataException($"Structure names '{layer.Name}', which the model does not have.");
+            if (!p.Shape.Dims.SequenceEqual(layer.Shape))
+                throw new InvalidDataException($"Structure for '{layer.Name}' has shape ({string.Join(", ", layer.Shape)}), the model's weight is {p.Shape}.");
+            var constraint = new TieConstraint(layer.ToTieMap());
+            p.Constraints.RemoveAll(c => c is TieConstraint);
+            p.Constraints.Add(constraint);
+            constraint.Enforce(p);
+        }
+    }
+
+    public static string ToJson(IEnumerable<LayerStructure> structure) => JsonSerializer.Serialize(structure.ToList());
+
+    public static List<LayerStructure> FromJson(string json, string source)
+    {
+        List<LayerStructure>? layers;
+        try { layers = JsonSerializer.Deserialize<List<LayerStructure>>(json); }
+        catch (JsonException e) { throw new InvalidDataException($"{source}: structure is not valid JSON ({e.Message}).", e); }
+        if (layers is null) throw new InvalidDataException($"{source}: empty structure.");
+        foreach (var l in layers)
+        {
+            if (l.Name is null || l.Shape is null || l.Labels is null || l.Shape.Length < 2)
+                throw new InvalidDataException($"{source}: a layer entry lacks name, shape (rank ≥ 2) or labels.");
+            if (l.Labels.Length != l.Shape[1])
+                throw new InvalidDataException($"{source}: layer '{l.Name}' has {l.Labels.Length} labels for {l.Shape[1]} input groups.");
+            try { _ = l.ToTieMap(); }
+            catch (ArgumentException e) { throw new InvalidDataException($"{source}: layer '{l.Name}': {e.Message}", e); }
+        }
+        return layers;
+    }
+}
