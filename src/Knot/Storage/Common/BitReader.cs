@@ -50,6 +50,17 @@ public ref struct BitReader
 
     public float ReadSingle() => BitConverter.UInt32BitsToSingle(ReadBits(32));
 
+    /// <summary>Reads <paramref name="count"/> whole bytes; the stream must be at a byte boundary.</summary>
+    public ReadOnlySpan<byte> ReadBytes(int count)
+    {
+        if ((_bitPosition & 7) != 0) throw new InvalidOperationException("ReadBytes needs a byte-aligned position.");
+        if (count < 0 || 8L * count > BitsRemaining)
+            throw new InvalidDataException($"{_context}: needs {count} more bytes at byte {_bitPosition >> 3} but the stream has {_data.Length} bytes.");
+        var bytes = _data.Slice((int)(_bitPosition >> 3), count);
+        _bitPosition += 8L * count;
+        return bytes;
+    }
+
     /// <summary>Skips to the next byte boundary; the skipped padding bits must be zero (the writer pads with zeros).</summary>
     public void SkipPaddingToByte()
     {
