@@ -12,6 +12,7 @@ internal static class GapCoding
 {
     public static int Escape(int bits) => (1 << bits) - 1;
 
+    /// <summary>Reference count of gap symbols (the writer uses an equivalent, faster form in TensorSource).</summary>
     public static long SymbolCount(ReadOnlySpan<int> positions, int bits)
     {
         long escape = Escape(bits), count = positions.Length, previous = -1;
@@ -23,6 +24,7 @@ internal static class GapCoding
         return count;
     }
 
+    /// <summary>Reference histogram of gap symbols (the writer uses an equivalent, faster form in TensorSource).</summary>
     public static long[] Histogram(ReadOnlySpan<int> positions, int bits)
     {
         int escape = Escape(bits);

@@ -211,7 +211,7 @@ public sealed class KnotFileWriter
             {
                 header.WriteByte((byte)e.GapBits);
                 header.WriteVarUInt((ulong)s.Positions.Length);
-                header.WriteVarUInt((ulong)GapCoding.SymbolCount(s.Positions, e.GapBits));
+                header.WriteVarUInt((ulong)s.GapSymbolCount(e.GapBits));
             }
             if (e.UsesCodebook)
             {

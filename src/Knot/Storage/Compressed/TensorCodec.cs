@@ -43,15 +43,10 @@ internal static class TensorCodec
             case ValueCoding.Float32:
             {
                 var floats = s.Floats!;
-                Span<byte> four = stackalloc byte[4];
-                if (sparse)
-                {
-                    foreach (int p in s.Positions) { BinaryPrimitives.WriteSingleLittleEndian(four, floats[p]); w.WriteBytes(four); }
-                }
-                else
-                {
-                    foreach (float v in floats) { BinaryPrimitives.WriteSingleLittleEndian(four, v); w.WriteBytes(four); }
-                }
+                float[] stored = sparse ? [.. s.Positions.Select(p => floats[p])] : floats;
+                var bytes = new byte[4 * stored.Length];
+                for (int i = 0; i < stored.Length; i++) BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(4 * i), stored[i]);
+                w.WriteBytes(bytes);
                 break;
             }
             case ValueCoding.Codes:
@@ -104,7 +99,8 @@ internal static class TensorCodec
                     throw new InvalidDataException($"{context}: {count} float32 values do not fit in the {r.BitsRemaining / 8} payload bytes left.");
                 var bytes = r.ReadBytes(4 * count);
                 var values = new float[count];
-                for (int i = 0; i < count; i++) values[i] = BinaryPrimitives.ReadSingleLittleEndian(bytes.Slice(4 * i, 4));
+                if (BitConverter.IsLittleEndian) System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes).CopyTo(values);
+                else for (int i = 0; i < count; i++) values[i] = BinaryPrimitives.ReadSingleLittleEndian(bytes.Slice(4 * i, 4));
                 r.ExpectEnd();
                 return positions is null
                     ? new DenseKnotTensor(h.Name, h.Shape, e, storedBytes, values)

@@ -36,13 +36,65 @@ internal sealed class TensorSource
 
     public int CodeBits => KnotFormat.CodeBitsFor(CodebookSize);
 
+    /// <summary>
+    /// The distinct values of (gap − 1) with their counts, computed once: every gap width's symbol count and histogram
+    /// then costs O(distinct gaps) instead of O(non-zeros), which keeps trying all 16 widths cheap on large layers.
+    /// </summary>
+    private (long[] Values, long[] Counts)? _distinctGaps;
+
+    private (long[] Values, long[] Counts) DistinctGaps()
+    {
+        if (_distinctGaps is { } d) return d;
+        const int denseLimit = 1 << 16;
+        var small = new long[denseLimit];
+        var large = new Dictionary<long, long>();
+        long previous = -1;
+        foreach (int p in Positions)
+        {
+            long g1 = p - previous - 1;
+            if (g1 < denseLimit) small[g1]++;
+            else large[g1] = large.GetValueOrDefault(g1) + 1;
+            previous = p;
+        }
+        var values = new List<long>();
+        var counts = new List<long>();
+        for (int g = 0; g < denseLimit; g++) if (small[g] > 0) { values.Add(g); counts.Add(small[g]); }
+        foreach (var g in large.Keys.Order()) { values.Add(g); counts.Add(large[g]); }
+        _distinctGaps = ([.. values], [.. counts]);
+        return _distinctGaps.Value;
+    }
+
+    /// <summary>Gap symbols (entries plus fillers) with this width; equals <see cref="GapCoding.SymbolCount"/>.</summary>
+    public long GapSymbolCount(int bits)
+    {
+        var (values, counts) = DistinctGaps();
+        long escape = GapCoding.Escape(bits), total = 0;
+        for (int i = 0; i < values.Length; i++) total += counts[i] * (1 + values[i] / escape);
+        return total;
+    }
+
     public long[] GapHistogram(int bits)
     {
-        if (!_gapHistograms.TryGetValue(bits, out var h)) _gapHistograms[bits] = h = GapCoding.Histogram(Positions, bits);
+        if (_gapHistograms.TryGetValue(bits, out var h)) return h;
+        var (values, counts) = DistinctGaps();
+        int escape = GapCoding.Escape(bits);
+        h = new long[escape + 1];
+        for (int i = 0; i < values.Length; i++)
+        {
+            h[escape] += counts[i] * (values[i] / escape);
+            h[values[i] % escape] += counts[i];
+        }
+        _gapHistograms[bits] = h;
         return h;
     }
 
-    public HuffmanCode GapHuffman(int bits) => HuffmanCode.FromFrequencies(GapHistogram(bits));
+    private readonly Dictionary<int, HuffmanCode> _gapCodes = [];
+
+    public HuffmanCode GapHuffman(int bits)
+    {
+        if (!_gapCodes.TryGetValue(bits, out var code)) _gapCodes[bits] = code = HuffmanCode.FromFrequencies(GapHistogram(bits));
+        return code;
+    }
 
     public (HuffmanCode Code, long[] Frequencies) CodeHuffman(bool sparse)
     {
@@ -78,7 +130,7 @@ internal sealed class TensorSource
             count = Positions.Length;
             if (e.Positions == PositionCoding.Gaps)
             {
-                bytes += CeilBytes(GapCoding.SymbolCount(Positions, e.GapBits) * e.GapBits);
+                bytes += CeilBytes(GapSymbolCount(e.GapBits) * e.GapBits);
             }
             else if (Positions.Length > 0)
             {

@@ -256,3 +256,21 @@ public sealed class CompressedFormatRoundTripTests
         }
     }
 }
+
+public sealed class CompressedGapStatisticsTests
+{
+    [Fact]
+    public void FastGapStatisticsEqualTheReferenceForEveryWidth()
+    {
+        var values = CompressedTestData.SparseOnCodebook(8, 200_000, 0.01, CompressedTestData.Codebook);
+        values[199_999] = 1.5f; // plus a gap larger than 2^16
+        Array.Clear(values, 1000, 120_000);
+        var positions = Enumerable.Range(0, values.Length).Where(i => values[i] != 0).ToArray();
+        var source = new TensorSource { Name = "t", Shape = [values.Length], ElementCount = values.Length, Floats = values, Positions = positions };
+        for (int bits = 1; bits <= KnotFormat.MaxGapBits; bits++)
+        {
+            Assert.Equal(GapCoding.SymbolCount(positions, bits), source.GapSymbolCount(bits));
+            Assert.Equal(GapCoding.Histogram(positions, bits), source.GapHistogram(bits));
+        }
+    }
+}
