@@ -44,7 +44,7 @@ public static class GrowlCommand
             var result = o.WithProgress("growl", progress => GrowlPipeline.Run(request, train, test,
                 progress is null ? null : new Progress2(progress)));
             var summary = Summary(result);
-            Storage.Checkpoints.AtomicFile.Write(Path.Combine(request.OutDirectory, "summary.json"),
+            Storage.Common.AtomicFile.Write(Path.Combine(request.OutDirectory, "summary.json"),
                 s => s.Write(System.Text.Encoding.UTF8.GetBytes(summary.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }))));
             if (o.Json) o.WriteJson(summary);
             else Render(o, result);

@@ -56,7 +56,7 @@ public static class GrowlPipeline
 
         var targets = r.Regularizer.Targets(r.Spec.Name, stage1.Model);
         var structure = GrowlStructure.Discover(targets, r.Tying);
-        Storage.Checkpoints.AtomicFile.Write(structurePath, s => s.Write(System.Text.Encoding.UTF8.GetBytes(GrowlStructure.ToJson(structure))));
+        Storage.Common.AtomicFile.Write(structurePath, s => s.Write(System.Text.Encoding.UTF8.GetBytes(GrowlStructure.ToJson(structure))));
         GrowlStructure.Attach(stage1.Model, structure);
 
         var stage2 = TrainingRun.Run(new TrainRequest
