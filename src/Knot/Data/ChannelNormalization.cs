@@ -21,6 +21,7 @@ public sealed class ChannelNormalization
         }
         Mean = (float[])mean.Clone();
         Std = (float[])std.Clone();
+        IsIdentity = Mean.All(m => m == 0) && Std.All(s => s == 1);
     }
 
     /// <summary>MNIST's customary statistics (training-set mean 0.1307, std 0.3081).</summary>
@@ -43,30 +44,30 @@ public sealed class ChannelNormalization
     public float[] Std { get; }
     public int Channels => Mean.Length;
 
-    public bool IsIdentity => Mean.All(m => m == 0) && Std.All(s => s == 1);
+    public bool IsIdentity { get; }
 
     /// <summary>The normalized value of a raw pixel <paramref name="raw"/> (in [0, 1]) in channel <paramref name="channel"/>.</summary>
     public float Apply(int channel, float raw) => (raw - Mean[channel]) / Std[channel];
 
     /// <summary>
-    /// Converts bytes (0..255) of <paramref name="count"/> CHW samples to normalized floats in one pass:
-    /// x = b · (1 / (255·std)) − mean/std.
+    /// Converts bytes (0..255) of CHW samples to normalized floats with the same IEEE operations as PyTorch's
+    /// ToTensor + Normalize — x = b / 255, then (x − mean) / std — so the values match bit for bit.
     /// </summary>
     internal void ConvertBytes(ReadOnlySpan<byte> source, Span<float> destination, int planeSize)
     {
         if (source.Length != destination.Length)
             throw new ArgumentException($"Source has {source.Length} values, destination {destination.Length}.", nameof(destination));
         TensorPrimitives.ConvertTruncating<byte, float>(source, destination);
+        TensorPrimitives.Divide(destination, 255f, destination);
+        if (IsIdentity) return;
         int sampleLength = planeSize * Channels;
         for (int offset = 0; offset < destination.Length; offset += sampleLength)
         {
             for (int c = 0; c < Channels; c++)
             {
                 var plane = destination.Slice(offset + c * planeSize, planeSize);
-                float scale = 1f / (255f * Std[c]);
-                float shift = -Mean[c] / Std[c];
-                TensorPrimitives.Multiply(plane, scale, plane);
-                TensorPrimitives.Add(plane, shift, plane);
+                TensorPrimitives.Subtract(plane, Mean[c], plane);
+                TensorPrimitives.Divide(plane, Std[c], plane);
             }
         }
     }
