@@ -66,11 +66,12 @@ internal static class CompressedInput
     /// header can claim any size; growing in step with real data means a lying header costs at most what the
     /// stream really holds, never the claimed size up front.
     /// </summary>
-    public static byte[] ReadDeclared(Stream stream, long length, string path, Func<long, Exception> shortRead)
+    /// <param name="lengthVerified">The length was already checked against the file size (raw files): allocate it at once.</param>
+    public static byte[] ReadDeclared(Stream stream, long length, string path, bool lengthVerified, Func<long, Exception> shortRead)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan(length, Array.MaxLength);
         int total = (int)length;
-        var buffer = new byte[Math.Min(total, 1 << 20)];
+        var buffer = new byte[lengthVerified ? total : Math.Min(total, 1 << 20)];
         int filled = 0;
         while (filled < total)
         {

@@ -64,6 +64,19 @@ public sealed record DataSpec(DatasetKind Kind, string Directory)
         _ => throw new InvalidOperationException($"Unhandled dataset kind {Kind}."),
     };
 
+    /// <summary>
+    /// Makes sure the dataset is in <see cref="Directory"/>: MNIST and CIFAR-10 are imported from
+    /// <paramref name="importFrom"/> when given (offline), else downloaded. idx: datasets are never fetched.
+    /// </summary>
+    public Task<Acquisition.AcquisitionResult> EnsureAsync(string? importFrom = null, HttpClient? http = null,
+        IProgress<Acquisition.AcquisitionProgress>? progress = null, CancellationToken cancellationToken = default) => Kind switch
+    {
+        DatasetKind.Mnist => Acquisition.DatasetAcquirer.EnsureAsync(Acquisition.DatasetManifest.Mnist, Directory, importFrom, http, progress, cancellationToken),
+        DatasetKind.Cifar10 => Acquisition.Cifar10Acquirer.EnsureAsync(Directory, importFrom, http, progress, cancellationToken: cancellationToken),
+        _ => throw new InvalidOperationException(
+            $"'{this}' names files that are already somewhere: idx: datasets are read in place, not fetched; use mnist or cifar10 to fetch."),
+    };
+
     public override string ToString() => $"{Kind.ToString().ToLowerInvariant()}:{Directory}";
 
     private static string ExpandHome(string path, string home) =>

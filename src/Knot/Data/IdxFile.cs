@@ -81,7 +81,7 @@ public static class IdxFile
                 $"{path}: IDX header declares {dimsText} ({expectedTotal} bytes), but a {fileLength}-byte gzip file cannot expand that far (decompression bomb or corrupt header).");
         }
 
-        byte[] data = CompressedInput.ReadDeclared(stream, payload, path, filled =>
+        byte[] data = CompressedInput.ReadDeclared(stream, payload, path, lengthVerified: !gzip, filled =>
             new InvalidDataException($"{path}: expected {expectedTotal} bytes{what} for {dimsText}, found {headerBytes + filled}."));
         CompressedInput.EnsureEnd(stream, path, expectedTotal);
         if (gzip) CompressedInput.EnsureGzipTrailer(path, expectedTotal);

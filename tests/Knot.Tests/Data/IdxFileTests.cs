@@ -199,7 +199,7 @@ public sealed class IdxFileTests
     public void CorruptGzipIsReportedWithThePath()
     {
         using var dir = new TempDir();
-        var gz = DataTestFiles.Gzip(DataTestFiles.IdxBytes([50, 20], DataTestFiles.Pattern(1000)));
+        var gz = DataTestFiles.Gzip(DataTestFiles.IdxBytes([10, 20], DataTestFiles.Pattern(200)));
         string path = dir.File("corrupt.gz");
         int failures = 0;
         // Flip each byte of the deflate body and the CRC/size trailer in turn: every variant must fail cleanly.
