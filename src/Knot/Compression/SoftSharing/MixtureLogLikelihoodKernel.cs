@@ -124,7 +124,7 @@ internal static class MixtureLogLikelihoodKernel
         var sum = Vector256<float>.Zero;
         for (int j = 0; j < k; j++)
         {
-            var e = Vector256.Exp(Unsafe.Add(ref terms, j) - max);
+            var e = ExpNonPositive(Unsafe.Add(ref terms, j) - max);
             Unsafe.Add(ref terms, j) = e;
             sum += e;
         }
@@ -146,6 +146,31 @@ internal static class MixtureLogLikelihoodKernel
         }
 
         return gw;
+    }
+
+    /// <summary>
+    /// e^x for x ≤ 0 (what log-sum-exp with the maximum subtracted needs), about 1 ulp: x = n·ln 2 + r with
+    /// |r| ≤ ln 2 / 2, a degree-6 polynomial for e^r (Cephes expf coefficients) and 2^n put into the exponent
+    /// bits. x below −87.3 (where e^x leaves the normal floats) gives exactly 0, and so does −∞.
+    /// Vector256.Exp is slower here because it widens float to double.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<float> ExpNonPositive(Vector256<float> x)
+    {
+        var underflow = Vector256.LessThan(x, Vector256.Create(-87.3f));
+        x = Vector256.Max(x, Vector256.Create(-87.3f));
+        var n = Vector256.Round(x * Vector256.Create(1.44269504088896341f));
+        var r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-0.693359375f), x);
+        r = Vector256.FusedMultiplyAdd(n, Vector256.Create(2.12194440e-4f), r);
+        var p = Vector256.Create(1.9875691500E-4f);
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.3981999507E-3f));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(8.3334519073E-3f));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(4.1665795894E-2f));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.6666665459E-1f));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(5.0000001201E-1f));
+        p = Vector256.FusedMultiplyAdd(p, r * r, r) + Vector256<float>.One;
+        var pow2 = ((Vector256.ConvertToInt32(n) + Vector256.Create(127)) << 23).AsSingle();
+        return Vector256.AndNot(p * pow2, underflow);
     }
 
     /// <summary>Moves the float block sums into the double statistics and returns the block's log-likelihood.</summary>
