@@ -156,6 +156,19 @@ public sealed class GaussianMixturePriorTests
     }
 
     [Fact]
+    public void EvaluationAllocatesNothingInSteadyState()
+    {
+        var rng = new KnotRandom(8);
+        var prior = MixtureTestModel.RandomPrior(rng, new GaussianMixturePriorOptions { LearnZeroMixing = true });
+        var w = MixtureTestModel.RandomWeights(rng, 1003);
+        var g = new float[w.Length];
+        prior.Evaluate(w, g, 1e-3f);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 5; i++) prior.Evaluate(w, g, 1e-3f);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
     public void FastExpMatchesMathExpOnNonPositiveArguments()
     {
         double worst = 0;
