@@ -46,5 +46,12 @@ public sealed record GaussianMixturePriorOptions
             throw new ArgumentException($"InitialSigma must be finite and > 0, got {InitialSigma}.", nameof(InitialSigma));
         if (ZeroInitialSigma is { } z && (!double.IsFinite(z) || z <= 0))
             throw new ArgumentException($"ZeroInitialSigma must be finite and > 0, got {z}.", nameof(ZeroInitialSigma));
+        // default(GammaHyperPrior) / default(BetaHyperPrior) bypass their constructors' checks.
+        if (ZeroPrecisionPrior is { } zp && !(zp.Alpha > 0 && zp.Beta > 0))
+            throw new ArgumentException($"ZeroPrecisionPrior needs α > 0 and β > 0, got ({zp.Alpha}, {zp.Beta}).", nameof(ZeroPrecisionPrior));
+        if (PrecisionPrior is { } pp && !(pp.Alpha > 0 && pp.Beta > 0))
+            throw new ArgumentException($"PrecisionPrior needs α > 0 and β > 0, got ({pp.Alpha}, {pp.Beta}).", nameof(PrecisionPrior));
+        if (ZeroMixingPrior is { } bp && !(bp.A > 0 && bp.B > 0))
+            throw new ArgumentException($"ZeroMixingPrior needs a > 0 and b > 0, got ({bp.A}, {bp.B}).", nameof(ZeroMixingPrior));
     }
 }

@@ -56,6 +56,8 @@ public sealed class GaussianMixturePriorTests
         Assert.Throws<ArgumentException>(() => GaussianMixturePrior.FromRange(1, 1));
         Assert.Throws<ArgumentException>(() => GaussianMixturePrior.FromRange(0, 1, new GaussianMixturePriorOptions { ZeroMixing = 1 }));
         Assert.Throws<ArgumentException>(() => GaussianMixturePrior.FromRange(0, 1, new GaussianMixturePriorOptions { LearnedComponents = 0 }));
+        Assert.Throws<ArgumentException>(() => GaussianMixturePrior.FromRange(0, 1, new GaussianMixturePriorOptions { PrecisionPrior = default(GammaHyperPrior) }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new GammaHyperPrior(0.5, -1));
         var ex = Assert.Throws<ArgumentException>(() => GaussianMixturePrior.FromWeights([0.1f, float.NaN]));
         Assert.Contains("[0][1]", ex.Message);
 
