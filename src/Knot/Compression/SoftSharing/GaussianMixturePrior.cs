@@ -15,8 +15,9 @@ namespace Knot.Compression.SoftSharing;
 /// unscaled; every gradient it adds is multiplied by the <c>scale</c> argument.</para>
 /// <para><b>τ scaling.</b> Following the public SWS tutorial, each mini-batch minimises
 /// <c>CE_mean + (τ/N)·L_C</c> with CE_mean the batch-averaged cross-entropy, N the training-set size and τ = 0.003
-/// (the paper's text is ambiguous between 0.05 and 0.005; it describes the per-data-set objective
-/// Σ_n CE_n + τ·L_C, of which the per-batch form is the same objective divided by N). So the trainer calls
+/// (the paper's text is ambiguous between 0.05 and 0.005; it writes L_E + τ·L_C with L_E the negative
+/// log-likelihood of the whole training set, and the per-batch form above is that objective divided by N, so the
+/// two τ mean the same thing). So the trainer calls
 /// Evaluate with <c>scale = τ/N</c> after the cross-entropy backward pass: the weight gradients gain
 /// (τ/N)·dL_C/dw and the prior parameters' gradient arrays gain (τ/N)·dL_C/dθ, and the logged batch loss is
 /// CE_mean + (τ/N)·L_C.</para>
@@ -25,7 +26,9 @@ namespace Knot.Compression.SoftSharing;
 /// <see cref="Means"/> μ_1..μ_J; <see cref="LogPrecisions"/> s_0..s_J with λ_j = e^{s_j} (index 0 = zero
 /// component); <see cref="MixingLogits"/> ρ_1..ρ_J with π_j = (1 − π0)·softmax(ρ)_j; and, when π0 is learned,
 /// <see cref="ZeroMixingLogit"/> η with π0 = sigmoid(η). The SWS recipe gives each of means, log-precisions and
-/// mixing logits (η belongs with the mixing) its own Adam parameter group.</para>
+/// mixing logits (η belongs with the mixing) its own Adam parameter group; the tutorial's learning rates are
+/// 5e-4 for the weights, 1e-4 for the means, 3e-3 for the log-precisions and 3e-3 for the mixing (the paper uses
+/// 5e-4 for all mixture parameters).</para>
 /// <para>Not thread-safe: an instance owns scratch buffers so that evaluation allocates nothing.</para>
 /// </remarks>
 public sealed class GaussianMixturePrior
