@@ -12,7 +12,8 @@ public static class ErrorReporter
         {
             OperationCanceledException => (ExitCodes.Cancelled, "cancelled"),
             TrainingDivergedException => (ExitCodes.Diverged, "diverged"),
-            UsageException or ArgumentException => (ExitCodes.Usage, "invalid option"),
+            UsageException => (ExitCodes.Usage, "invalid option"),
+            ArgumentException => (ExitCodes.Usage, "invalid value"),
             FileNotFoundException or DirectoryNotFoundException or InvalidDataException or IOException or UnauthorizedAccessException or EndOfStreamException
                 => (ExitCodes.InputError, "input error"),
             _ => (ExitCodes.Internal, "internal error"),

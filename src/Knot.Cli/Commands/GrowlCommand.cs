@@ -45,7 +45,7 @@ public static class GrowlCommand
                 progress is null ? null : new Progress2(progress)));
             var summary = Summary(result);
             Storage.Common.AtomicFile.Write(Path.Combine(request.OutDirectory, "summary.json"),
-                s => s.Write(System.Text.Encoding.UTF8.GetBytes(summary.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }))));
+                s => s.Write(System.Text.Encoding.UTF8.GetBytes(Output.Serialize(summary.DeepClone()))));
             if (o.Json) o.WriteJson(summary);
             else Render(o, result);
             return ExitCodes.Success;

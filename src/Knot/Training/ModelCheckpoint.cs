@@ -23,6 +23,9 @@ public static class ModelCheckpoint
 {
     public const string KindKey = "knot.kind";
 
+    /// <summary>Metrics can be NaN or ∞ (e.g. compression with every group removed): written as named literals.</summary>
+    private static readonly JsonSerializerOptions HistoryJson = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+
     public static void Save(string path, ModelSpec spec, Module model, int epochsDone, ulong seed,
         Optimizer? optimizer = null, OptimizerConfig? optimizerConfig = null, IEnumerable<EpochRecord>? history = null,
         IReadOnlyDictionary<string, string>? extraMetadata = null)
@@ -32,7 +35,7 @@ public static class ModelCheckpoint
         ckpt.Metadata["model.spec"] = spec.ToJson();
         ckpt.Metadata["epochs_done"] = epochsDone.ToString(CultureInfo.InvariantCulture);
         ckpt.Metadata["seed"] = seed.ToString(CultureInfo.InvariantCulture);
-        if (history is not null) ckpt.Metadata["history"] = JsonSerializer.Serialize(history.ToList());
+        if (history is not null) ckpt.Metadata["history"] = JsonSerializer.Serialize(history.ToList(), HistoryJson);
         if (extraMetadata is not null) foreach (var (k, v) in extraMetadata) ckpt.Metadata[k] = v;
         foreach (var (name, p) in model.NamedParameters()) ckpt.AddTensor("model/" + name, p.Value);
         foreach (var (name, b) in model.NamedBuffers()) ckpt.AddTensor("buffer/" + name, b);
@@ -112,7 +115,7 @@ public static class ModelCheckpoint
 
     private static List<EpochRecord> DeserializeHistory(string json, string source)
     {
-        try { return JsonSerializer.Deserialize<List<EpochRecord>>(json) ?? []; }
+        try { return JsonSerializer.Deserialize<List<EpochRecord>>(json, HistoryJson) ?? []; }
         catch (JsonException e) { throw new InvalidDataException($"{source}: training history is not valid JSON ({e.Message}).", e); }
     }
 
