@@ -52,6 +52,11 @@ internal static unsafe class GemmPacking<TK> where TK : struct, IGemmMicroKernel
                         for (int r = 0; r < mr; r += 8)
                             Transpose8x8(a + (i0 + r) * lda + p0, lda, dst + p0 * mr + r, mr);
                 }
+                else if (rows == mr && mr == 6 && Avx.IsSupported)
+                {
+                    for (; p0 + 8 <= kc; p0 += 8)
+                        Transpose6x8(a + i0 * lda + p0, lda, dst + p0 * 6);
+                }
 
                 for (int r = 0; r < rows; r++)
                 {
@@ -161,5 +166,42 @@ internal static unsafe class GemmPacking<TK> where TK : struct, IGemmMicroKernel
         Avx.Store(dst + 5 * dstStride, Avx.Permute2x128(s1, s5, 0x31));
         Avx.Store(dst + 6 * dstStride, Avx.Permute2x128(s2, s6, 0x31));
         Avx.Store(dst + 7 * dstStride, Avx.Permute2x128(s3, s7, 0x31));
+    }
+
+    /// <summary>
+    /// dst[p · 6 + r] = src[r · ld + p] for 6 rows and 8 k steps (the 6-row panels of the AVX2 kernel): the
+    /// 8x8 transpose with the last row repeated as filler, then only the first 6 lanes of each column stored,
+    /// so nothing outside the block is read or written.
+    /// </summary>
+    private static void Transpose6x8(float* src, nint ld, float* dst)
+    {
+        Vector256<float> r0 = Avx.LoadVector256(src), r1 = Avx.LoadVector256(src + ld);
+        Vector256<float> r2 = Avx.LoadVector256(src + 2 * ld), r3 = Avx.LoadVector256(src + 3 * ld);
+        Vector256<float> r4 = Avx.LoadVector256(src + 4 * ld), r5 = Avx.LoadVector256(src + 5 * ld);
+
+        Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1);
+        Vector256<float> t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
+        Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5);
+
+        Vector256<float> s0 = Avx.Shuffle(t0, t2, 0x44), s1 = Avx.Shuffle(t0, t2, 0xEE);
+        Vector256<float> s2 = Avx.Shuffle(t1, t3, 0x44), s3 = Avx.Shuffle(t1, t3, 0xEE);
+        // Rows 4 and 5 only: lanes 0-1 of each 128-bit half hold (r4[p], r5[p]) after the unpack.
+        Vector256<float> s4 = t4, s5 = Avx.Shuffle(t4, t4, 0xEE);
+        Vector256<float> s6 = t5, s7 = Avx.Shuffle(t5, t5, 0xEE);
+
+        Store6(dst, Avx.Permute2x128(s0, s4, 0x20));
+        Store6(dst + 6, Avx.Permute2x128(s1, s5, 0x20));
+        Store6(dst + 12, Avx.Permute2x128(s2, s6, 0x20));
+        Store6(dst + 18, Avx.Permute2x128(s3, s7, 0x20));
+        Store6(dst + 24, Avx.Permute2x128(s0, s4, 0x31));
+        Store6(dst + 30, Avx.Permute2x128(s1, s5, 0x31));
+        Store6(dst + 36, Avx.Permute2x128(s2, s6, 0x31));
+        Store6(dst + 42, Avx.Permute2x128(s3, s7, 0x31));
+    }
+
+    private static void Store6(float* dst, Vector256<float> column)
+    {
+        Sse.Store(dst, column.GetLower());
+        Sse2.StoreLow((double*)(dst + 4), column.GetUpper().AsDouble());
     }
 }
