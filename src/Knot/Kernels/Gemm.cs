@@ -136,8 +136,7 @@ public static class Gemm
 
         public readonly void Invoke(int index)
         {
-            int first = (int)((long)Tiles * index / Chunks);
-            int last = (int)((long)Tiles * (index + 1) / Chunks);
+            var (first, last) = Parallelism.Partition(Tiles, Chunks, index);
             if (SplitN)
             {
                 int j0 = first * TK.Nr, j1 = Math.Min(N, last * TK.Nr);
