@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
 # Knot GEMM vs PyTorch/OpenBLAS on the same shapes, 1 and 2 threads, and the ratio Knot/OpenBLAS.
-#   bench/gemm.sh [rounds]      (default 1; with more, Knot and OpenBLAS sweeps alternate and each keeps its
-#                                best value per shape, which evens out a noisy, shared machine)
+#   bench/gemm.sh [rounds] [wall|cpu]
+#     rounds (default 1): with more, Knot and OpenBLAS sweeps alternate and each keeps its best value per shape,
+#       which evens out a noisy, shared machine.
+#     clock (default wall): cpu divides by process CPU time instead, and then runs 1 thread only: per-core speed
+#       survives an overloaded machine, multi-thread scaling does not.
 # Needs Debian's /usr/bin/python3 with python3-torch, python3-numpy and libopenblas0-pthread.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-1}
+clock=${2:-wall}
+threads=1,2
+[[ $clock == cpu ]] && threads=1
 py=/usr/bin/python3
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
@@ -14,10 +20,11 @@ dotnet build bench/Knot.Bench -c Release -v q -nologo >/dev/null
 knot=bench/Knot.Bench/bin/Release/net10.0/Knot.Bench
 
 for ((r = 1; r <= rounds; r++)); do
-  "$knot" gemm --threads 1,2 >>"$out/knot.txt"
+  "$knot" gemm --threads "$threads" --clock "$clock" >>"$out/knot.txt"
   # OpenBLAS (pthread build) takes its thread count from the environment; torch's own pool too.
-  OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 "$py" bench/gemm_torch.py --threads 1 >>"$out/torch.txt"
-  OPENBLAS_NUM_THREADS=2 OMP_NUM_THREADS=2 "$py" bench/gemm_torch.py --threads 2 >>"$out/torch.txt"
+  for t in ${threads//,/ }; do
+    OPENBLAS_NUM_THREADS=$t OMP_NUM_THREADS=$t "$py" bench/gemm_torch.py --threads "$t" --clock "$clock" >>"$out/torch.txt"
+  done
 done
 
 grep -m1 '^# knot' "$out/knot.txt"
