@@ -4,9 +4,11 @@ using Knot.Kernels;
 namespace Knot.Bench;
 
 /// <summary>
-/// <c>gemm [--threads 1,2] [--kernel auto|v128|v256|v512] [--reps N] [--shape name]</c>: prints one line per
-/// (shape, threads): name, m, n, k, transA, transB, threads, median GFLOP/s, best GFLOP/s. The same shapes are
-/// in bench/gemm_torch.py so bench/gemm.sh can print ratios.
+/// <c>gemm [--threads 1,2] [--kernel auto|v128|v256|v512] [--reps N] [--shape name] [--clock wall|cpu]</c>:
+/// prints one line per (shape, threads): name, m, n, k, transA, transB, threads, median GFLOP/s, best GFLOP/s.
+/// The same shapes are in bench/gemm_torch.py so bench/gemm.sh can print ratios. <c>--clock cpu</c> divides by
+/// the process's CPU time instead of wall time: on a shared, overloaded machine that still measures per-core
+/// speed for 1 thread (time spent descheduled does not count), but it cannot show multi-thread scaling.
 /// </summary>
 internal static class GemmBench
 {
@@ -36,6 +38,7 @@ internal static class GemmBench
         var kernel = GemmKernelKind.Auto;
         int reps = 7;
         string? only = null;
+        bool cpuClock = false;
         for (int i = 0; i + 1 < args.Length; i += 2)
         {
             switch (args[i])
@@ -53,11 +56,27 @@ internal static class GemmBench
                     break;
                 case "--reps": reps = int.Parse(args[i + 1]); break;
                 case "--shape": only = args[i + 1]; break;
+                case "--clock":
+                    cpuClock = args[i + 1] switch
+                    {
+                        "wall" => false,
+                        "cpu" => true,
+                        _ => throw new ArgumentException($"--clock must be wall|cpu, got '{args[i + 1]}'."),
+                    };
+                    break;
                 default: throw new ArgumentException($"Unknown option '{args[i]}'.");
             }
         }
 
-        Console.WriteLine($"# knot gemm kernel={(kernel == GemmKernelKind.Auto ? Gemm.BestKernel : kernel)} cores={Environment.ProcessorCount}");
+        Console.WriteLine($"# knot gemm kernel={(kernel == GemmKernelKind.Auto ? Gemm.BestKernel : kernel)} cores={Environment.ProcessorCount} clock={(cpuClock ? "cpu" : "wall")}");
+        using var process = Process.GetCurrentProcess();
+        double Now()
+        {
+            if (!cpuClock) return Stopwatch.GetTimestamp() / (double)Stopwatch.Frequency;
+            process.Refresh();
+            return process.TotalProcessorTime.TotalSeconds;
+        }
+
         Console.WriteLine("name m n k transA transB threads median_gflops best_gflops");
         foreach (var s in Shapes)
         {
@@ -69,16 +88,16 @@ internal static class GemmBench
             foreach (int threads in threadCounts)
             {
                 void Once() => Gemm.Multiply(s.TransA, s.TransB, s.M, s.N, s.K, 1f, a, lda, b, ldb, 0f, c, s.N, kernel, threads);
-                // Each sample runs long enough (>= ~20 ms) for the Stopwatch to be precise.
-                var sw = Stopwatch.StartNew();
+                // Each sample runs long enough (>= ~20 ms) for either clock to be precise.
+                double start = Now();
                 int inner = 0;
-                while (sw.ElapsedMilliseconds < 20 || inner < 3) { Once(); inner++; }
+                while (Now() - start < 0.02 || inner < 3) { Once(); inner++; }
                 var samples = new double[reps];
                 for (int r = 0; r < reps; r++)
                 {
-                    sw.Restart();
+                    start = Now();
                     for (int i = 0; i < inner; i++) Once();
-                    samples[r] = flops * inner / sw.Elapsed.TotalSeconds / 1e9;
+                    samples[r] = flops * inner / (Now() - start) / 1e9;
                 }
 
                 Array.Sort(samples);

@@ -9,7 +9,9 @@ namespace Knot.Kernels;
 /// <remarks>
 /// Packed, cache-blocked GEMM (GotoBLAS/BLIS scheme, see <see cref="GemmDriver{TK}"/>) with a Vector512,
 /// Vector256+FMA or Vector128 micro-kernel chosen at run time. Threads split C by blocks of rows or columns,
-/// never along K, so the result is bit-identical for every <see cref="Parallelism.ThreadCount"/>.
+/// never along K, so the result is bit-identical for every <see cref="Parallelism.ThreadCount"/>. All kernels
+/// share the K blocking and the per-element arithmetic (an FMA chain from zero over each K block, then
+/// fma(beta, c, alpha·acc)), so the bits do not depend on the kernel, and hence the CPU, either.
 /// </remarks>
 public static class Gemm
 {
@@ -134,8 +136,7 @@ public static class Gemm
 
         public readonly void Invoke(int index)
         {
-            int first = (int)((long)Tiles * index / Chunks);
-            int last = (int)((long)Tiles * (index + 1) / Chunks);
+            var (first, last) = Parallelism.Partition(Tiles, Chunks, index);
             if (SplitN)
             {
                 int j0 = first * TK.Nr, j1 = Math.Min(N, last * TK.Nr);

@@ -33,6 +33,19 @@ public static class Parallelism
     }
 
     /// <summary>
+    /// The index range [Start, End) of part <paramref name="part"/> when <paramref name="total"/> items are cut
+    /// into <paramref name="parts"/> contiguous, near-equal parts (sizes differ by at most one). Depends only on
+    /// its arguments, so a body that uses it splits work the same way whichever thread runs which part.
+    /// </summary>
+    public static (int Start, int End) Partition(int total, int parts, int part)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(total);
+        ArgumentOutOfRangeException.ThrowIfLessThan(parts, 1);
+        if ((uint)part >= (uint)parts) throw new ArgumentOutOfRangeException(nameof(part), part, $"Part must be in [0, {parts}).");
+        return ((int)((long)total * part / parts), (int)((long)total * (part + 1) / parts));
+    }
+
+    /// <summary>
     /// Runs <paramref name="body"/>.Invoke(i) for every i in [0, count), on up to <see cref="ThreadCount"/>
     /// threads (the calling thread included). Returns when all are done; the first exception is rethrown.
     /// Allocates nothing in steady state. Calls made while another loop is running (nested, or from another

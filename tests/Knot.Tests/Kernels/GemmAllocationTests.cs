@@ -36,7 +36,7 @@ public sealed class GemmAllocationTests
             Call(3, 3, 0, false, false);       // k == 0
         }
 
-        for (int i = 0; i < 40; i++) Round(); // warm-up: grow scratch, start workers, tier up
+        for (int i = 0; i < 20; i++) Round(); // warm-up: grow scratch, start workers, tier up
 
         long best = long.MaxValue, bestThread = long.MaxValue;
         for (int attempt = 0; attempt < 5 && (best != 0 || bestThread != 0); attempt++)

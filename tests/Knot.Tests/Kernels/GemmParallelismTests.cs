@@ -107,6 +107,26 @@ public sealed class GemmParallelismTests
         Assert.All(body.Hits, h => Assert.Equal(1, h));
     }
 
+    [Theory]
+    [InlineData(10, 3)]
+    [InlineData(2, 5)]
+    [InlineData(0, 2)]
+    [InlineData(1000, 1)]
+    public void PartitionCoversTheRangeInNearEqualContiguousParts(int total, int parts)
+    {
+        int expectedStart = 0;
+        for (int part = 0; part < parts; part++)
+        {
+            var (start, end) = Parallelism.Partition(total, parts, part);
+            Assert.Equal(expectedStart, start);
+            Assert.InRange(end - start, total / parts, total / parts + 1);
+            expectedStart = end;
+        }
+
+        Assert.Equal(total, expectedStart);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Parallelism.Partition(total, parts, parts));
+    }
+
     [Fact]
     public void ThreadCountRejectsZero() =>
         Assert.Throws<ArgumentOutOfRangeException>(() => Parallelism.ThreadCount = 0);
