@@ -13,6 +13,7 @@ public abstract class GroupProximalOperator : IGroupProximalOperator
     private readonly float[] _norms;
     private readonly float[] _shrunk;
     private readonly bool[] _dead;
+    private readonly float[] _rowScratch; // per-element accumulator / expanded scales for kernels (Inner > 1)
 
     protected GroupProximalOperator(GroupLayout layout, float deadThreshold)
     {
@@ -24,6 +25,7 @@ public abstract class GroupProximalOperator : IGroupProximalOperator
         _norms = new float[layout.GroupCount];
         _shrunk = new float[layout.GroupCount];
         _dead = new bool[layout.GroupCount];
+        _rowScratch = layout.Inner > 1 ? new float[layout.RowStride] : [];
     }
 
     public GroupLayout Layout { get; }
@@ -72,7 +74,7 @@ public abstract class GroupProximalOperator : IGroupProximalOperator
             }
         }
         DeadCount = deadCount;
-        Layout.ScaleGroups(weights, shrunk);
+        Layout.ScaleGroups(weights, shrunk, _rowScratch);
     }
 
     public double Value(ReadOnlySpan<float> weights)
@@ -91,7 +93,7 @@ public abstract class GroupProximalOperator : IGroupProximalOperator
 
     private void ComputeNorms(ReadOnlySpan<float> weights, Span<float> norms)
     {
-        Layout.Norms(weights, norms);
+        Layout.Norms(weights, norms, _rowScratch);
         for (int j = 0; j < norms.Length; j++)
         {
             if (!float.IsFinite(norms[j]))
