@@ -3,7 +3,7 @@ namespace Knot.Compression.Proximal;
 /// <summary>
 /// Shared machinery of the group operators: one streamed pass for the group norms, a per-group rule that shrinks the
 /// norms (<see cref="ShrinkNorms"/>), the persistent dead mask, and one streamed pass that rescales every group by
-/// new norm / old norm. Everything per call works in arrays sized at construction.
+/// new norm / old norm. Everything per call works in arrays sized at construction. Subclassed only inside Knot.
 /// </summary>
 public abstract class GroupProximalOperator : IGroupProximalOperator
 {
@@ -15,7 +15,7 @@ public abstract class GroupProximalOperator : IGroupProximalOperator
     private readonly bool[] _dead;
     private readonly float[] _rowScratch; // per-element accumulator / expanded scales for kernels (Inner > 1)
 
-    protected GroupProximalOperator(GroupLayout layout, float deadThreshold)
+    private protected GroupProximalOperator(GroupLayout layout, float deadThreshold)
     {
         ArgumentNullException.ThrowIfNull(layout);
         if (!float.IsFinite(deadThreshold) || deadThreshold < 0)
@@ -86,10 +86,10 @@ public abstract class GroupProximalOperator : IGroupProximalOperator
     }
 
     /// <summary>new group norms = the prox of stepSize·Ω restricted to the vector of norms (all finite, ≥ 0).</summary>
-    protected abstract void ShrinkNorms(ReadOnlySpan<float> norms, float stepSize, Span<float> shrunk);
+    private protected abstract void ShrinkNorms(ReadOnlySpan<float> norms, float stepSize, Span<float> shrunk);
 
     /// <summary>Ω as a function of the group norms.</summary>
-    protected abstract double Penalty(ReadOnlySpan<float> norms);
+    private protected abstract double Penalty(ReadOnlySpan<float> norms);
 
     private void ComputeNorms(ReadOnlySpan<float> weights, Span<float> norms)
     {

@@ -1,9 +1,10 @@
 namespace Knot.Compression.Proximal;
 
 /// <summary>
-/// The exact O(n log n) prox of the OWL norm on a vector of non-negative magnitudes (METHODS.md §1.3; Bogdan et al.
-/// 2015, Algorithm 4): sort descending, d = r − μλ, project d onto the monotone non-negative cone with a stack-based
-/// pool-adjacent-violators pass, un-permute. Scratch is allocated once for a maximum length.
+/// The exact prox of the OWL norm on a vector of non-negative magnitudes (METHODS.md §1.3; Bogdan et al. 2015,
+/// Algorithm 4): sort descending, d = r − μλ, project d onto the monotone non-negative cone with a stack-based
+/// pool-adjacent-violators pass, un-permute. The papers' O(n log n) is the sort; a radix sort makes it O(n) here.
+/// Scratch is allocated once for a maximum length.
 /// </summary>
 internal sealed class OwlProxSolver
 {
@@ -39,7 +40,8 @@ internal sealed class OwlProxSolver
     /// </summary>
     public void Solve(ReadOnlySpan<float> magnitudes, ReadOnlySpan<float> lambdas, float stepSize, Span<float> result)
     {
-        int n = magnitudes.Length;
+        if (magnitudes.Length > Capacity || result.Length != magnitudes.Length || lambdas.Length < magnitudes.Length)
+            throw new ArgumentException($"OWL prox of {magnitudes.Length} magnitudes needs capacity >= n (is {Capacity}), n results (got {result.Length}) and >= n λ (got {lambdas.Length}).", nameof(magnitudes));
         int m = SortDescending(magnitudes);
         result.Clear();
         if (m == 0) return;
@@ -55,6 +57,8 @@ internal sealed class OwlProxSolver
     /// <summary>Σ λ_i |r|_(i): the OWL norm of non-negative magnitudes (for logging).</summary>
     public double Norm(ReadOnlySpan<float> magnitudes, ReadOnlySpan<float> lambdas)
     {
+        if (magnitudes.Length > Capacity || lambdas.Length < magnitudes.Length)
+            throw new ArgumentException($"OWL norm of {magnitudes.Length} magnitudes needs capacity >= n (is {Capacity}) and >= n λ (got {lambdas.Length}).", nameof(magnitudes));
         int m = SortDescending(magnitudes);
         double total = 0;
         for (int k = 0; k < m; k++) total += (double)lambdas[k] * magnitudes[_perm[k]];
