@@ -16,13 +16,13 @@ public sealed class GroupLassoProximal : GroupProximalOperator
 
     public float Lambda { get; }
 
-    protected override void ShrinkNorms(ReadOnlySpan<float> norms, float stepSize, Span<float> shrunk)
+    private protected override void ShrinkNorms(ReadOnlySpan<float> norms, float stepSize, Span<float> shrunk)
     {
         float mu = stepSize * Lambda;
         for (int j = 0; j < norms.Length; j++) shrunk[j] = MathF.Max(norms[j] - mu, 0f);
     }
 
-    protected override double Penalty(ReadOnlySpan<float> norms)
+    private protected override double Penalty(ReadOnlySpan<float> norms)
     {
         double total = 0;
         foreach (float r in norms) total += r;

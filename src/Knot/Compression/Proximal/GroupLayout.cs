@@ -60,7 +60,8 @@ public sealed class GroupLayout : IEquatable<GroupLayout>
     public int GroupSize => Out * Inner;
     /// <summary>Distance between the starts of two consecutive rows (o and o+1): In·Inner.</summary>
     public int RowStride => In * Inner;
-    public ReadOnlySpan<int> Shape => _shape;
+    /// <summary>The weight's shape (out, in, *kernel).</summary>
+    public ReadOnlySpan<int> Dims => _shape;
 
     /// <summary>Throws an ArgumentException naming <paramref name="paramName"/> unless the span fits this layout.</summary>
     public void CheckLength(int length, string paramName)
@@ -71,69 +72,83 @@ public sealed class GroupLayout : IEquatable<GroupLayout>
 
     /// <summary>
     /// Squared ℓ2 norm of every group into <paramref name="squaredNorms"/> (length <see cref="GroupCount"/>).
-    /// FC: squares are accumulated row by row into the per-column array (one vectorised multiply-add per row), so the
-    /// matrix is streamed once in memory order.
+    /// Squares are accumulated row by row with one vectorised multiply-add over the whole row, so the weight is
+    /// streamed once in memory order even though groups are strided. For kernels (Inner &gt; 1) the per-element
+    /// accumulator needs <paramref name="rowScratch"/> of length <see cref="RowStride"/>; without it a slower
+    /// per-run path is used.
     /// </summary>
-    public void SquaredNorms(ReadOnlySpan<float> weights, Span<float> squaredNorms)
+    public void SquaredNorms(ReadOnlySpan<float> weights, Span<float> squaredNorms, Span<float> rowScratch = default)
     {
         CheckLength(weights.Length, nameof(weights));
         CheckGroups(squaredNorms.Length, nameof(squaredNorms));
-        squaredNorms.Clear();
-        int stride = RowStride;
-        if (Inner == 1)
+        int stride = RowStride, inner = Inner;
+        CheckScratch(rowScratch);
+        if (inner == 1 || !rowScratch.IsEmpty)
         {
+            var acc = inner == 1 ? squaredNorms : rowScratch;
+            acc.Clear();
             for (int o = 0; o < Out; o++)
             {
                 var row = weights.Slice(o * stride, stride);
-                TensorPrimitives.FusedMultiplyAdd(row, row, squaredNorms, squaredNorms);
+                TensorPrimitives.FusedMultiplyAdd(row, row, acc, acc);
             }
+            if (inner > 1)
+                for (int j = 0; j < In; j++) squaredNorms[j] = TensorPrimitives.Sum(acc.Slice(j * inner, inner));
+            return;
         }
-        else
+        squaredNorms.Clear();
+        for (int o = 0; o < Out; o++)
         {
-            int inner = Inner;
-            for (int o = 0; o < Out; o++)
-            {
-                var row = weights.Slice(o * stride, stride);
-                for (int j = 0; j < In; j++)
-                    squaredNorms[j] += TensorPrimitives.SumOfSquares(row.Slice(j * inner, inner));
-            }
+            var row = weights.Slice(o * stride, stride);
+            for (int j = 0; j < In; j++)
+                squaredNorms[j] += TensorPrimitives.SumOfSquares(row.Slice(j * inner, inner));
         }
     }
 
     /// <summary>ℓ2 norm of every group (see <see cref="SquaredNorms"/>).</summary>
-    public void Norms(ReadOnlySpan<float> weights, Span<float> norms)
+    public void Norms(ReadOnlySpan<float> weights, Span<float> norms, Span<float> rowScratch = default)
     {
-        SquaredNorms(weights, norms);
+        SquaredNorms(weights, norms, rowScratch);
         TensorPrimitives.Sqrt(norms, norms);
     }
 
-    /// <summary>Multiplies every weight of group j by <paramref name="scales"/>[j], in place, streaming row by row.</summary>
-    public void ScaleGroups(Span<float> weights, ReadOnlySpan<float> scales)
+    /// <summary>
+    /// Multiplies every weight of group j by <paramref name="scales"/>[j], in place, streaming row by row. For kernels
+    /// (Inner &gt; 1) <paramref name="rowScratch"/> (length <see cref="RowStride"/>) lets each row be one vectorised
+    /// multiply by the scales expanded per element; without it a per-run path is used.
+    /// </summary>
+    public void ScaleGroups(Span<float> weights, ReadOnlySpan<float> scales, Span<float> rowScratch = default)
     {
         CheckLength(weights.Length, nameof(weights));
         CheckGroups(scales.Length, nameof(scales));
-        int stride = RowStride;
-        if (Inner == 1)
+        int stride = RowStride, inner = Inner;
+        CheckScratch(rowScratch);
+        if (inner == 1 || !rowScratch.IsEmpty)
         {
-            for (int o = 0; o < Out; o++)
+            ReadOnlySpan<float> factors = scales;
+            if (inner > 1)
             {
-                var row = weights.Slice(o * stride, stride);
-                TensorPrimitives.Multiply(row, scales, row);
+                for (int j = 0; j < In; j++) rowScratch.Slice(j * inner, inner).Fill(scales[j]);
+                factors = rowScratch;
             }
-        }
-        else
-        {
-            int inner = Inner;
             for (int o = 0; o < Out; o++)
             {
                 var row = weights.Slice(o * stride, stride);
-                for (int j = 0; j < In; j++)
-                {
-                    var run = row.Slice(j * inner, inner);
-                    float s = scales[j];
-                    if (s == 0f) run.Clear();
-                    else if (s != 1f) TensorPrimitives.Multiply(run, s, run);
-                }
+                // w·s + 0 rather than w·s: a negative weight times a zero scale is −0, and killed groups should be
+                // +0 bit for bit (sparse formats and bitwise checks see −0 as non-zero). Same memory traffic.
+                TensorPrimitives.MultiplyAdd(row, factors, 0f, row);
+            }
+            return;
+        }
+        for (int o = 0; o < Out; o++)
+        {
+            var row = weights.Slice(o * stride, stride);
+            for (int j = 0; j < In; j++)
+            {
+                var run = row.Slice(j * inner, inner);
+                float s = scales[j];
+                if (s == 0f) run.Clear();
+                else if (s != 1f) TensorPrimitives.Multiply(run, s, run); // s ≠ 0: no −0 from a zero scale
             }
         }
     }
@@ -160,6 +175,12 @@ public sealed class GroupLayout : IEquatable<GroupLayout>
         int stride = RowStride, inner = Inner, start = group * inner;
         for (int o = 0; o < Out; o++)
             source.Slice(o * inner, inner).CopyTo(weights.Slice(o * stride + start, inner));
+    }
+
+    private void CheckScratch(Span<float> rowScratch)
+    {
+        if (!rowScratch.IsEmpty && rowScratch.Length != RowStride)
+            throw new ArgumentException($"Row scratch must be empty or hold RowStride = {RowStride} floats, got {rowScratch.Length}.", nameof(rowScratch));
     }
 
     private void CheckGroups(int length, string paramName)

@@ -3,7 +3,7 @@ namespace Knot.Compression.Proximal;
 /// <summary>
 /// Shared machinery of the group operators: one streamed pass for the group norms, a per-group rule that shrinks the
 /// norms (<see cref="ShrinkNorms"/>), the persistent dead mask, and one streamed pass that rescales every group by
-/// new norm / old norm. Everything per call works in arrays sized at construction.
+/// new norm / old norm. Everything per call works in arrays sized at construction. Subclassed only inside Knot.
 /// </summary>
 public abstract class GroupProximalOperator : IGroupProximalOperator
 {
@@ -13,8 +13,9 @@ public abstract class GroupProximalOperator : IGroupProximalOperator
     private readonly float[] _norms;
     private readonly float[] _shrunk;
     private readonly bool[] _dead;
+    private readonly float[] _rowScratch; // per-element accumulator / expanded scales for kernels (Inner > 1)
 
-    protected GroupProximalOperator(GroupLayout layout, float deadThreshold)
+    private protected GroupProximalOperator(GroupLayout layout, float deadThreshold)
     {
         ArgumentNullException.ThrowIfNull(layout);
         if (!float.IsFinite(deadThreshold) || deadThreshold < 0)
@@ -24,6 +25,7 @@ public abstract class GroupProximalOperator : IGroupProximalOperator
         _norms = new float[layout.GroupCount];
         _shrunk = new float[layout.GroupCount];
         _dead = new bool[layout.GroupCount];
+        _rowScratch = layout.Inner > 1 ? new float[layout.RowStride] : [];
     }
 
     public GroupLayout Layout { get; }
@@ -72,7 +74,7 @@ public abstract class GroupProximalOperator : IGroupProximalOperator
             }
         }
         DeadCount = deadCount;
-        Layout.ScaleGroups(weights, shrunk);
+        Layout.ScaleGroups(weights, shrunk, _rowScratch);
     }
 
     public double Value(ReadOnlySpan<float> weights)
@@ -84,14 +86,14 @@ public abstract class GroupProximalOperator : IGroupProximalOperator
     }
 
     /// <summary>new group norms = the prox of stepSize·Ω restricted to the vector of norms (all finite, ≥ 0).</summary>
-    protected abstract void ShrinkNorms(ReadOnlySpan<float> norms, float stepSize, Span<float> shrunk);
+    private protected abstract void ShrinkNorms(ReadOnlySpan<float> norms, float stepSize, Span<float> shrunk);
 
     /// <summary>Ω as a function of the group norms.</summary>
-    protected abstract double Penalty(ReadOnlySpan<float> norms);
+    private protected abstract double Penalty(ReadOnlySpan<float> norms);
 
     private void ComputeNorms(ReadOnlySpan<float> weights, Span<float> norms)
     {
-        Layout.Norms(weights, norms);
+        Layout.Norms(weights, norms, _rowScratch);
         for (int j = 0; j < norms.Length; j++)
         {
             if (!float.IsFinite(norms[j]))

@@ -22,8 +22,8 @@ public sealed class GrowlProximal : GroupProximalOperator
 
     public OwlWeights Lambdas { get; }
 
-    protected override void ShrinkNorms(ReadOnlySpan<float> norms, float stepSize, Span<float> shrunk)
+    private protected override void ShrinkNorms(ReadOnlySpan<float> norms, float stepSize, Span<float> shrunk)
         => _solver.Solve(norms, Lambdas.Values, stepSize, shrunk);
 
-    protected override double Penalty(ReadOnlySpan<float> norms) => _solver.Norm(norms, Lambdas.Values);
+    private protected override double Penalty(ReadOnlySpan<float> norms) => _solver.Norm(norms, Lambdas.Values);
 }

@@ -24,6 +24,19 @@ public sealed class OwlWeights
     /// <summary>Which family built the sequence (for logs and reports).</summary>
     public string Family { get; }
 
+    /// <summary>
+    /// One entry point for configuration (recipes, CLI): the family's sequence for n groups. Λ2 is ignored by group
+    /// Lasso and ρ by every family but PLD.
+    /// </summary>
+    public static OwlWeights Create(OwlFamily family, int n, double lambda1, double lambda2 = 0, double rho = 0.5) => family switch
+    {
+        OwlFamily.GroupLasso => GroupLasso(n, lambda1),
+        OwlFamily.Oscar => Oscar(n, lambda1, lambda2),
+        OwlFamily.Pld => Pld(n, lambda1, lambda2, rho),
+        OwlFamily.Spike => Spike(n, lambda1, lambda2),
+        _ => throw new ArgumentOutOfRangeException(nameof(family), family, "Unknown OWL family."),
+    };
+
     /// <summary>Group Lasso / ℓ1: λ_i = Λ1 for every i.</summary>
     public static OwlWeights GroupLasso(int n, double lambda1)
     {
@@ -115,6 +128,19 @@ public sealed class OwlWeights
         if (!(v[0] > 0))
             throw new ArgumentException($"OWL weights ({family}): λ1 must be > 0 (got {v[0]}).", "lambdas");
     }
+}
+
+/// <summary>The λ families of METHODS.md §1.2.</summary>
+public enum OwlFamily
+{
+    /// <summary>λ_i = Λ1.</summary>
+    GroupLasso,
+    /// <summary>λ_i = Λ1 + Λ2 (n − i).</summary>
+    Oscar,
+    /// <summary>λ_i = Λ1 + (p − i) Λ2 for i ≤ p = ⌊ρn⌋, else Λ1.</summary>
+    Pld,
+    /// <summary>λ1 = Λ1 + Λ2, λ_i = Λ2 for i &gt; 1.</summary>
+    Spike,
 }
 
 /// <summary>Conversions between the ways papers state regularisation strengths.</summary>

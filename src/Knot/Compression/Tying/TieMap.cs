@@ -102,22 +102,54 @@ public sealed class TieMap
     /// <summary>The paper's per-layer numbers for this structure (METHODS.md §1.5).</summary>
     public TyingMetrics Metrics => new(GroupCount, DeadCount, ClusterCount);
 
-    /// <summary>Mean of each cluster's groups into <paramref name="means"/>: ClusterCount × GroupSize, element o·Inner + k.</summary>
-    public void ClusterMeans(ReadOnlySpan<float> weights, Span<float> means)
+    /// <summary>
+    /// Mean of each cluster's groups into <paramref name="means"/>: ClusterCount × GroupSize, cluster c's vector at
+    /// c·GroupSize, element o·Inner + k (the layout of <see cref="GroupLayout.CopyGroup"/>). These are the shared
+    /// vectors a finalized layer stores.
+    /// </summary>
+    public void ClusterMeans(ReadOnlySpan<float> weights, Span<float> means) => Gather(weights, means, average: true);
+
+    /// <summary>
+    /// Sum of each cluster's member gradients into <paramref name="shared"/> (same layout as <see cref="ClusterMeans"/>):
+    /// the gradient of each shared vector, for an optimiser that holds the compact ClusterCount × GroupSize parameter.
+    /// </summary>
+    public void ClusterSums(ReadOnlySpan<float> gradient, Span<float> shared) => Gather(gradient, shared, average: false);
+
+    private void Gather(ReadOnlySpan<float> source, Span<float> destination, bool average)
     {
-        Layout.CheckLength(weights.Length, nameof(weights));
-        if (means.Length != ClusterCount * Layout.GroupSize)
-            throw new ArgumentException($"Expected {ClusterCount} × {Layout.GroupSize} floats for the cluster means, got {means.Length}.", nameof(means));
+        Layout.CheckLength(source.Length, nameof(source));
+        if (destination.Length != ClusterCount * Layout.GroupSize)
+            throw new ArgumentException($"Expected {ClusterCount} × {Layout.GroupSize} floats (one vector per cluster), got {destination.Length}.", nameof(destination));
         int inner = Layout.Inner, stride = Layout.RowStride, groupSize = Layout.GroupSize;
         for (int o = 0; o < Layout.Out; o++)
         {
-            SumRow(weights.Slice(o * stride, stride), inner);
+            SumRow(source.Slice(o * stride, stride), inner);
             for (int c = 0; c < ClusterCount; c++)
             {
-                float inv = 1f / (_memberStart[c + 1] - _memberStart[c]);
+                int count = _memberStart[c + 1] - _memberStart[c];
                 var src = _accumulator.AsSpan(c * inner, inner);
-                var dst = means.Slice(c * groupSize + o * inner, inner);
-                for (int k = 0; k < inner; k++) dst[k] = src[k] * inv;
+                var dst = destination.Slice(c * groupSize + o * inner, inner);
+                for (int k = 0; k < inner; k++) dst[k] = average && count > 1 ? src[k] / count : src[k];
+            }
+        }
+    }
+
+    /// <summary>Writes each cluster's vector (layout of <see cref="ClusterMeans"/>) into all its members; dead groups → 0.</summary>
+    public void Scatter(ReadOnlySpan<float> clusterVectors, Span<float> weights)
+    {
+        Layout.CheckLength(weights.Length, nameof(weights));
+        if (clusterVectors.Length != ClusterCount * Layout.GroupSize)
+            throw new ArgumentException($"Expected {ClusterCount} × {Layout.GroupSize} floats (one vector per cluster), got {clusterVectors.Length}.", nameof(clusterVectors));
+        int inner = Layout.Inner, stride = Layout.RowStride, groupSize = Layout.GroupSize;
+        for (int o = 0; o < Layout.Out; o++)
+        {
+            var row = weights.Slice(o * stride, stride);
+            for (int j = 0; j < _labels.Length; j++)
+            {
+                int c = _labels[j];
+                var dst = row.Slice(j * inner, inner);
+                if (c < 0) dst.Clear();
+                else clusterVectors.Slice(c * groupSize + o * inner, inner).CopyTo(dst);
             }
         }
     }
@@ -135,6 +167,7 @@ public sealed class TieMap
             {
                 int count = _memberStart[c + 1] - _memberStart[c];
                 if (count == 1) continue; // a singleton's mean is itself; skip the divide so it stays bit-identical
+                // (ClusterMeans uses the same arithmetic, so Enforce(w) == Scatter(ClusterMeans(w)) bit for bit)
                 var acc = _accumulator.AsSpan(c * inner, inner);
                 for (int k = 0; k < inner; k++) acc[k] /= count;
             }

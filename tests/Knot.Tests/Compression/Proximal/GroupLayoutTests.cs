@@ -32,8 +32,19 @@ public sealed class GroupLayoutTests
                 for (int k = 0; k < layout.Inner; k++)
                 {
                     int idx = ProxTestUtil.Index(layout, o, j, k);
-                    Assert.Equal(w[idx] * scales[j], scaled[idx]);
+                    Assert.Equal(w[idx] * scales[j] + 0f, scaled[idx]);
                 }
+
+        // the row-scratch fast path (used by the operators for kernels) agrees with the per-run path
+        var scratch = new float[layout.RowStride];
+        var norms2 = new float[layout.GroupCount];
+        layout.Norms(w, norms2, scratch);
+        for (int j = 0; j < norms.Length; j++) Assert.Equal(expected[j], norms2[j], 1e-4 * (1 + expected[j]));
+        var scaled2 = (float[])w.Clone();
+        layout.ScaleGroups(scaled2, scales, scratch);
+        Assert.Equal(scaled, scaled2);
+        Assert.Throws<ArgumentException>(() => layout.ScaleGroups(scaled2, scales, new float[layout.RowStride + 1]));
+        foreach (float v in scaled) Assert.False(v == 0 && float.IsNegative(v), "zero scale gives +0");
 
         var g = new float[layout.GroupSize];
         var rebuilt = new float[layout.Size];

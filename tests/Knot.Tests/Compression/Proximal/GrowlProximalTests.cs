@@ -221,6 +221,9 @@ public sealed class GrowlProximalTests
         for (int j = 0; j < layout.GroupCount; j++)
             if (prox.DeadGroups[j]) Assert.Equal(0.0, norms[j]);
             else Assert.True(norms[j] > 0);
+        for (int o = 0; o < layout.Out; o++)
+            for (int j = 0; j < layout.GroupCount; j++)
+                if (prox.DeadGroups[j]) Assert.Equal(0, BitConverter.SingleToInt32Bits(w[ProxTestUtil.Index(layout, o, j, 0)])); // +0, not −0
         Assert.Equal(dead, prox.DeadCount);
 
         // Restoring a mask (checkpoint) replaces it.

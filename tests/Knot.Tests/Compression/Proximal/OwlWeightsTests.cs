@@ -17,6 +17,10 @@ public sealed class OwlWeightsTests
         Assert.Equal(new[] { 3f, 1, 1 }, OwlWeights.Spike(3, 2, 1).Values.ToArray());
         Assert.Equal(new[] { 3f, 3, 0 }, OwlWeights.Explicit([3, 3, 0]).Values.ToArray());
         Assert.Equal(new[] { 0.5f, 0.25f }, OwlWeights.Explicit([2, 1]).Scaled(0.25).Values.ToArray());
+        Assert.Equal(OwlWeights.Pld(10, 1, 1, 0.5).Values.ToArray(), OwlWeights.Create(OwlFamily.Pld, 10, 1, 1, 0.5).Values.ToArray());
+        Assert.Equal(OwlWeights.Oscar(5, 1, 0.5).Values.ToArray(), OwlWeights.Create(OwlFamily.Oscar, 5, 1, 0.5).Values.ToArray());
+        Assert.Equal(OwlWeights.Spike(5, 1, 0.5).Values.ToArray(), OwlWeights.Create(OwlFamily.Spike, 5, 1, 0.5).Values.ToArray());
+        Assert.Equal("group-lasso", OwlWeights.Create(OwlFamily.GroupLasso, 5, 1).Family);
     }
 
     [Fact]

@@ -55,6 +55,18 @@ public sealed class TyingTieMapTests
             }
         for (int i = 0; i < enforced.Length; i++) enforced[i] -= 0.1f * tied[i];
         Assert.True(map.IsSatisfiedBy(enforced));
+
+        // Compact form: Scatter(ClusterMeans(w)) == Enforce(w); ClusterSums holds the summed gradient per cluster.
+        var scattered = new float[layout.Size];
+        map.Scatter(means, scattered);
+        var again = (float[])w.Clone();
+        map.Enforce(again);
+        Assert.Equal(again, scattered);
+        var sums = new float[map.ClusterCount * layout.GroupSize];
+        map.ClusterSums(grad, sums);
+        for (int o = 0; o < layout.Out; o++)
+            for (int k = 0; k < layout.Inner; k++)
+                Assert.Equal(tied[Idx(layout, o, 1, k)], sums[1 * layout.GroupSize + o * layout.Inner + k]);
     }
 
     [Fact]
