@@ -51,17 +51,17 @@ public static class MagnitudePruning
         if (!(sparsity >= 0 && sparsity <= 1)) throw new ArgumentOutOfRangeException(nameof(sparsity), sparsity, "Sparsity must be in [0, 1].");
         int n = weights.Length;
         int prune = (int)Math.Round(sparsity * n, MidpointRounding.AwayFromZero);
-        var magnitude = new float[n];
-        var order = new int[n];
+        // Sort keys (|w| bits, index): IEEE bits of non-negative floats order like the floats, and the index in the
+        // low half breaks ties deterministically — one primitive sort, no comparison delegate.
+        var keys = new ulong[n];
         for (int i = 0; i < n; i++)
         {
             if (float.IsNaN(weights[i])) throw new ArgumentException($"Weight {i} is NaN.", nameof(weights));
-            magnitude[i] = MathF.Abs(weights[i]);
-            order[i] = i;
+            keys[i] = ((ulong)BitConverter.SingleToUInt32Bits(MathF.Abs(weights[i])) << 32) | (uint)i;
         }
-        Array.Sort(order, (a, b) => magnitude[a] != magnitude[b] ? magnitude[a].CompareTo(magnitude[b]) : a.CompareTo(b));
+        Array.Sort(keys);
         keep.Fill(true);
-        for (int r = 0; r < prune; r++) keep[order[r]] = false;
+        for (int r = 0; r < prune; r++) keep[(int)(uint)keys[r]] = false;
         return n - prune;
     }
 

@@ -39,6 +39,28 @@ public ref struct BitReader
         return (uint)((bits >> shift) & ((1UL << count) - 1));
     }
 
+    /// <summary>
+    /// The next <paramref name="count"/> bits (≤ 25) without consuming them; bits past the end read as zero, so the
+    /// caller must check <see cref="BitsRemaining"/> before <see cref="Skip"/>ping what it uses.
+    /// </summary>
+    public readonly uint PeekBits(int count)
+    {
+        if ((uint)count > 25) throw new ArgumentOutOfRangeException(nameof(count), count, "Peek 0 to 25 bits.");
+        long byteIndex = _bitPosition >> 3;
+        int shift = (int)(_bitPosition & 7);
+        ulong bits = 0;
+        for (int i = 0; i < 4 && byteIndex + i < _data.Length; i++) bits |= (ulong)_data[(int)byteIndex + i] << (8 * i);
+        return (uint)((bits >> shift) & ((1UL << count) - 1));
+    }
+
+    /// <summary>Consumes <paramref name="count"/> bits (checked against the end).</summary>
+    public void Skip(int count)
+    {
+        if (count < 0 || count > BitsRemaining)
+            throw new InvalidDataException($"{_context}: needs {count} more bits at bit {_bitPosition} but the stream has {BitLength} bits.");
+        _bitPosition += count;
+    }
+
     public bool ReadBit()
     {
         if (_bitPosition >= BitLength)

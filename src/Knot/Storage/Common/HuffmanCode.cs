@@ -30,6 +30,11 @@ public sealed class HuffmanCode
     private readonly int[] _sortedSymbols;
     private readonly int _maxLength;
 
+    // Decoding table for codes of up to LookupBits bits, indexed by the next LookupBits stream bits:
+    // (symbol << 5) | length, or 0 when the code is longer (then the canonical bit-by-bit walk decodes it).
+    private const int LookupBits = 10;
+    private readonly int[] _lookup = new int[1 << LookupBits];
+
     private HuffmanCode(byte[] lengths)
     {
         _lengths = lengths;
@@ -59,6 +64,10 @@ public sealed class HuffmanCode
             _sortedSymbols[slot] = s;
             uint c = (uint)(_firstCode[len] + slot - _firstIndex[len]);
             _reversedCodes[s] = ReverseBits(c, len);
+            if (len <= LookupBits)
+            {
+                for (int at = (int)_reversedCodes[s]; at < _lookup.Length; at += 1 << len) _lookup[at] = (s << 5) | len;
+            }
         }
     }
 
@@ -211,6 +220,12 @@ public sealed class HuffmanCode
 
     public int Decode(ref BitReader reader)
     {
+        int entry = _lookup[reader.PeekBits(LookupBits)];
+        if (entry != 0)
+        {
+            reader.Skip(entry & 31); // throws if the matched code runs past the end (peeked bits there were padding)
+            return entry >> 5;
+        }
         int code = 0;
         for (int len = 1; len <= _maxLength; len++)
         {

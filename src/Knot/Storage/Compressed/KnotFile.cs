@@ -36,7 +36,8 @@ public sealed class KnotFile
     public KnotTensor this[string name] => _byName.TryGetValue(name, out var t) ? t
         : throw new KeyNotFoundException($"The file has no tensor named '{name}'.");
 
-    public bool TryGetTensor(string name, out KnotTensor? tensor) => _byName.TryGetValue(name, out tensor);
+    public bool TryGetTensor(string name, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out KnotTensor tensor)
+        => _byName.TryGetValue(name, out tensor);
 
     /// <summary>A float tensor expanded to dense row-major values.</summary>
     public float[] GetDense(string name) => this[name] is KnotFloatTensor f ? f.ToDense()

@@ -130,9 +130,9 @@ public sealed class KnotFileWriter
         }
         if (best is not TensorEncoding chosen)
         {
-            string why = source.CodebookId < 0 && request.Values is ValueCoding.Codes or ValueCoding.HuffmanCodes
-                ? "codes need a codebook"
-                : source.ElementType == KnotElementType.Int32 ? "int tables are stored dense as packed integers"
+            string why = source.ElementType == KnotElementType.Int32 ? "int tables are stored dense as packed integers"
+                : request.Values == ValueCoding.PackedInt32 ? "packed integers are for int tables (AddIndexTable)"
+                : source.CodebookId < 0 ? "codes need a codebook"
                 : "with dense positions every element (zeros included) must be on the codebook";
             throw new ArgumentException($"Tensor '{source.Name}' cannot be stored as requested ({request}): {why}.", nameof(request));
         }

@@ -103,3 +103,21 @@ public sealed class DeepCompressionAccountingTests
         Assert.True(pqh.WeightCodeBits < 6 * pqh.Entries);
     }
 }
+
+public sealed class FileStorageAccountingTests
+{
+    [Fact]
+    public void RowsListEveryTensorAndRatioUsesWholeFileBytes()
+    {
+        var w = new Knot.Storage.Compressed.KnotFileWriter();
+        w.AddTensor("a", new float[100], [10, 10]);
+        w.AddIndexTable("map", [0, 1, 1], [3]);
+        var file = Knot.Storage.Compressed.KnotFile.Parse(w.ToArray());
+        var rows = FileStorageAccounting.Rows(file);
+        Assert.Equal(["a", "map"], rows.Select(r => r.Name));
+        Assert.Equal(100, rows[0].Elements);
+        Assert.Equal("(10, 10)", rows[0].Shape);
+        Assert.Equal(400.0 / file.FileBytes, FileStorageAccounting.CompressionRatio(100, file.FileBytes));
+        Assert.Throws<ArgumentOutOfRangeException>(() => FileStorageAccounting.CompressionRatio(1, 0));
+    }
+}

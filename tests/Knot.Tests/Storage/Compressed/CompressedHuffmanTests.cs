@@ -59,6 +59,10 @@ public sealed class CompressedHuffmanTests
         for (int i = 2; i < freq.Length; i++) freq[i] = freq[i - 1] + freq[i - 2];
         var unlimited = HuffmanCode.BuildCodeLengths(freq, 24);
         Assert.True(unlimited.Max() <= 24);
+        Assert.True(unlimited.Max() > 10); // exercises the slow path past the 10-bit decoding table
+        var deep = HuffmanCode.FromFrequencies(freq, 24);
+        var all = Enumerable.Range(0, 40).ToArray();
+        Assert.Equal(all, RoundTrip(deep, all, 40));
         var limited = HuffmanCode.FromFrequencies(freq, 8);
         Assert.True(limited.MaxCodeLength <= 8);
         var symbols = Enumerable.Range(0, 40).SelectMany(s => Enumerable.Repeat(s, 1 + s % 3)).ToArray();
@@ -91,6 +95,36 @@ public sealed class CompressedHuffmanTests
         var w = new BitWriter();
         HuffmanCode.FromFrequencies([1, 1, 1, 1, 1]).WriteTable(w);
         Assert.Throws<InvalidDataException>(() => { var r = new BitReader(w.ToArray(), "t"); HuffmanCode.ReadTable(ref r, 4); });
+    }
+
+    [Fact]
+    public void TruncatedCodesAreInvalidDataOnBothDecodePaths()
+    {
+        var freq = new long[30];
+        freq[0] = 1; freq[1] = 1;
+        for (int i = 2; i < freq.Length; i++) freq[i] = freq[i - 1] + freq[i - 2];
+        var code = HuffmanCode.FromFrequencies(freq);
+        foreach (int symbol in new[] { 0, 29 }) // the longest code and the shortest
+        {
+            var w = new BitWriter();
+            code.Encode(w, symbol);
+            int len = code.LengthOf(symbol);
+            for (int cut = 0; cut < len; cut++)
+            {
+                // Keep only `cut` bits: the reader sees fewer bits than the code needs.
+                var bytes = w.ToArray();
+                var kept = new byte[(cut + 7) / 8];
+                Array.Copy(bytes, kept, kept.Length);
+                if (cut % 8 != 0) kept[^1] &= (byte)((1 << (cut % 8)) - 1);
+                Assert.Throws<InvalidDataException>(() =>
+                {
+                    var r = new BitReader(kept, "t");
+                    // Bits past `cut` inside the last byte are zero but present; decode at most `cut` real bits.
+                    code.Decode(ref r);
+                    if (r.BitPosition > cut) throw new InvalidDataException("consumed padding");
+                });
+            }
+        }
     }
 
     [Fact]
