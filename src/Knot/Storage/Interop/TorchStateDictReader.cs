@@ -44,24 +44,32 @@ public static class TorchStateDictReader
                 ? $"{sourceName}: the file is empty, not a PyTorch torch.save file."
                 : $"{sourceName}: not a PyTorch zip archive (torch.save's default format): it looks like {WeightFileFormats.Describe(format)}.");
 
+        ZipArchive zip;
         try
         {
-            using var zip = new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: true);
-            return new Loader(zip, sourceName, integers).Load();
+            zip = new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: true);
         }
-        catch (InvalidDataException e) when (!e.Message.StartsWith(sourceName + ":", StringComparison.Ordinal)
-            && !e.Message.StartsWith("refusing to load", StringComparison.Ordinal))
+        catch (Exception e) when (IsZipFailure(e))
         {
-            throw new InvalidDataException($"{sourceName}: the zip archive is truncated or corrupt ({e.Message})", e);
+            throw Corrupt(sourceName, e);
         }
-        catch (Exception e) when (e is IOException or ArgumentException or NotSupportedException or OverflowException)
-        {
-            throw new InvalidDataException($"{sourceName}: the zip archive is truncated or corrupt ({e.Message})", e);
-        }
+        using (zip)
+            return new Loader(zip, sourceName, integers, stream.Length - start).Load();
     }
 
-    private sealed class Loader(ZipArchive zip, string source, IntegerTensorHandling integers)
+    /// <summary>Exceptions System.IO.Compression throws for damaged archives (bad offsets, sizes, deflate data).</summary>
+    private static bool IsZipFailure(Exception e) => e is InvalidDataException or IOException or ArgumentException or NotSupportedException or OverflowException;
+
+    private static InvalidDataException Corrupt(string source, Exception e) =>
+        new($"{source}: the zip archive is truncated or corrupt ({e.Message})", e);
+
+    private sealed class Loader(ZipArchive zip, string source, IntegerTensorHandling integers, long fileLength)
     {
+        // Views can repeat storage elements (stride 0, overlapping strides) and zip entries can be deflated, so a
+        // small file could ask for gigabytes. Materialized floats are capped at 16 Mi + 4 per file byte, and an entry
+        // may inflate at most 64× (+1 MiB); torch.save stores entries uncompressed, so real files are far inside both.
+        private readonly long _floatBudget = (16L << 20) + (4 * fileLength);
+        private long _materialized;
         private readonly Dictionary<string, byte[]> _storages = new(StringComparer.Ordinal);
         private readonly ImportedWeights _result = new(source);
         private string _prefix = "";
@@ -69,20 +77,29 @@ public static class TorchStateDictReader
 
         public ImportedWeights Load()
         {
-            var pickleEntry = zip.Entries
+            IReadOnlyCollection<ZipArchiveEntry> entries;
+            try
+            {
+                entries = zip.Entries;
+            }
+            catch (Exception e) when (IsZipFailure(e))
+            {
+                throw Corrupt(source, e);
+            }
+            var pickleEntry = entries
                 .Where(e => e.FullName.EndsWith("data.pkl", StringComparison.Ordinal) && e.FullName.Count(c => c == '/') <= 1
                     && (e.FullName.Length == 8 || e.FullName[^9] == '/'))
                 .OrderBy(e => e.FullName.Length)
                 .FirstOrDefault();
             if (pickleEntry is null)
             {
-                bool torchScript = zip.Entries.Any(e => e.FullName.EndsWith("constants.pkl", StringComparison.Ordinal));
+                bool torchScript = entries.Any(e => e.FullName.EndsWith("constants.pkl", StringComparison.Ordinal));
                 throw Bad(torchScript
                     ? "this is a TorchScript archive (torch.jit.save), not a torch.save state dict; save model.state_dict() with torch.save instead"
                     : "the zip archive has no '<name>/data.pkl' entry, so it is not a torch.save file");
             }
             _prefix = pickleEntry.FullName[..^"data.pkl".Length];
-            var byteOrder = zip.GetEntry(_prefix + "byteorder");
+            var byteOrder = FindEntry(_prefix + "byteorder");
             if (byteOrder is not null)
             {
                 string order = System.Text.Encoding.ASCII.GetString(ReadEntry(byteOrder, 16, "byteorder")).Trim();
@@ -155,6 +172,9 @@ public static class TorchStateDictReader
                 if (last >= storage.ElementCount)
                     throw Bad($"tensor '{name}' (offset {t.StorageOffset}, shape ({string.Join(", ", t.Size)}), stride ({string.Join(", ", t.Stride)})) reaches element {last} of storage '{storage.Key}', which has {storage.ElementCount}");
             }
+            _materialized += count;
+            if (_materialized > _floatBudget)
+                throw Bad($"tensor '{name}' brings the floats to materialize to {_materialized}, over the limit of {_floatBudget} for a {fileLength}-byte file (views that repeat storage elements, e.g. expand())");
             byte[] bytes = count == 0 ? [] : LoadStorage(storage);
             float[] data = TorchElementConverter.Gather(bytes, storage.Dtype, _bigEndian, t.StorageOffset, t.Size, t.Stride, (int)count,
                 v => Bad($"tensor '{name}' ({dtypeName}) holds {v}, which float32 cannot represent exactly; import with IntegerTensorHandling.Skip to leave it out"));
@@ -169,7 +189,7 @@ public static class TorchStateDictReader
             long bytes = storage.ElementCount * TorchElementConverter.SizeOf(storage.Dtype);
             if (storage.ElementCount > Array.MaxLength || bytes > Array.MaxLength)
                 throw Bad($"storage '{storage.Key}' declares {storage.ElementCount} elements ({bytes} bytes), more than Knot can load into one array");
-            var entry = zip.GetEntry(_prefix + "data/" + storage.Key)
+            var entry = FindEntry(_prefix + "data/" + storage.Key)
                 ?? throw Bad($"data.pkl refers to storage '{storage.Key}' but the archive has no entry '{_prefix}data/{storage.Key}'");
             if (entry.Length < bytes)
                 throw Bad($"storage '{storage.Key}' needs {storage.ElementCount} × {TorchElementConverter.SizeOf(storage.Dtype)} = {bytes} bytes but its entry holds {entry.Length}");
@@ -183,11 +203,33 @@ public static class TorchStateDictReader
         {
             long want = exact >= 0 ? exact : entry.Length;
             if (want > limit) throw Bad($"{what} is {entry.Length} bytes, more than the {limit}-byte limit");
+            if (want > (64 * entry.CompressedLength) + (1 << 20))
+                throw Bad($"{what} inflates {entry.CompressedLength} compressed bytes to {want}, more than Knot accepts (zip bomb?)");
             var buffer = new byte[want];
-            using var s = entry.Open();
-            int got = s.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
+            int got;
+            try
+            {
+                using var s = entry.Open();
+                got = s.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
+            }
+            catch (Exception e) when (IsZipFailure(e))
+            {
+                throw Bad($"{what} cannot be read: the zip archive is truncated or corrupt ({e.Message})");
+            }
             if (got < buffer.Length) throw Bad($"{what} ended after {got} of its {want} bytes (truncated)");
             return buffer;
+        }
+
+        private ZipArchiveEntry? FindEntry(string name)
+        {
+            try
+            {
+                return zip.GetEntry(name);
+            }
+            catch (Exception e) when (IsZipFailure(e))
+            {
+                throw Corrupt(source, e);
+            }
         }
 
         private static string Join(string prefix, string key) => prefix.Length == 0 ? key : prefix + "." + key;
