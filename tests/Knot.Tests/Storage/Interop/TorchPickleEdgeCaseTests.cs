@@ -51,6 +51,19 @@ public sealed class TorchPickleEdgeCaseTests
     }
 
     [Fact]
+    public void DeflatedStoragesThatInflateTooMuchAreRefused()
+    {
+        const int n = 4 << 20; // 16 MiB of zeros deflates to a few KiB
+        byte[] pkl = new TorchZipBuilder().Op((byte)'}').Str("w").Tensor("FloatStorage", "0", n, 0, [n], [1]).Op((byte)'s').Stop();
+        byte[] zip = TorchZipBuilder.Zip(pkl, new Dictionary<string, byte[]> { ["0"] = new byte[4 * n] }, storageCompression: System.IO.Compression.CompressionLevel.Optimal);
+        Assert.True(zip.Length < 100_000);
+        var e = Assert.Throws<InvalidDataException>(() => TorchStateDictReader.Read(new MemoryStream(zip), "bomb.pt"));
+        Assert.Contains("storage '0' inflates", e.Message);
+        // The same storage stored uncompressed loads fine.
+        Assert.Equal(n, TorchStateDictReader.Read(new MemoryStream(TorchZipBuilder.Zip(pkl, new Dictionary<string, byte[]> { ["0"] = new byte[4 * n] })), "ok.pt").Tensors["w"].Length);
+    }
+
+    [Fact]
     public void Int64ValuesThatFloat32CannotHoldAreRefusedUnlessSkipped()
     {
         byte[] pkl = new TorchZipBuilder().Op((byte)'}').Str("steps").Tensor("LongStorage", "0", 1, 0, [1], [1]).Op((byte)'s').Stop();

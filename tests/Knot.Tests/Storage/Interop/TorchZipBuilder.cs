@@ -8,18 +8,19 @@ internal sealed class TorchZipBuilder
 {
     private readonly List<byte> _pickle = [0x80, 0x02];
 
-    public static byte[] Zip(byte[] dataPkl, IReadOnlyDictionary<string, byte[]>? storages = null, string prefix = "archive")
+    public static byte[] Zip(byte[] dataPkl, IReadOnlyDictionary<string, byte[]>? storages = null, string prefix = "archive",
+        CompressionLevel storageCompression = CompressionLevel.NoCompression)
     {
         using var ms = new MemoryStream();
         using (var zip = new ZipArchive(ms, ZipArchiveMode.Create, leaveOpen: true))
         {
-            void Add(string name, byte[] bytes)
+            void Add(string name, byte[] bytes, CompressionLevel level = CompressionLevel.NoCompression)
             {
-                using var s = zip.CreateEntry(name, CompressionLevel.NoCompression).Open();
+                using var s = zip.CreateEntry(name, level).Open();
                 s.Write(bytes);
             }
             Add(prefix + "/data.pkl", dataPkl);
-            foreach (var (key, bytes) in storages ?? new Dictionary<string, byte[]>()) Add(prefix + "/data/" + key, bytes);
+            foreach (var (key, bytes) in storages ?? new Dictionary<string, byte[]>()) Add(prefix + "/data/" + key, bytes, storageCompression);
             Add(prefix + "/version", "3\n"u8.ToArray());
         }
         return ms.ToArray();
