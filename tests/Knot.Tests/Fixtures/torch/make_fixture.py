@@ -7,6 +7,7 @@ Outputs (all tiny, committed):
                       shared storages, stride-0 expansion, float16/bfloat16/float64 and special floats
   nested.pt           {'epoch', 'best_acc', 'arch', 'model': {'module.*': ...}, 'optimizer': SGD state_dict}
   legacy.pt           the same small state dict in torch's legacy (non-zip) format, which Knot refuses clearly
+                      (its storage keys are object ids, so this one file differs on every run)
   malicious_os.pt     torch-like zip whose data.pkl calls os.system('echo pwned > ...') via GLOBAL/REDUCE
   malicious_reduce.pt same idea built by pickle itself from an object whose __reduce__ returns os.system
                       (pickle writes it as posix.system on Linux)
@@ -72,9 +73,9 @@ def build_state_dict():
 
 
 def write_zip_pickle(path, archive, payload):
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as z:
-        z.writestr(archive + "/data.pkl", payload)
-        z.writestr(archive + "/version", "3\n")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as z:  # fixed timestamps: reruns give the same bytes
+        z.writestr(zipfile.ZipInfo(archive + "/data.pkl", date_time=(2020, 1, 1, 0, 0, 0)), payload)
+        z.writestr(zipfile.ZipInfo(archive + "/version", date_time=(2020, 1, 1, 0, 0, 0)), "3\n")
 
 
 class Evil:
@@ -150,7 +151,7 @@ def main():
                                     "metadata": {"format": "pt", "source": "make_fixture.py"}}
 
     with open(os.path.join(HERE, "expected.json"), "w") as f:
-        json.dump(expected, f, indent=1, sort_keys=False)
+        json.dump(expected, f, separators=(",", ":"))
         f.write("\n")
 
 
