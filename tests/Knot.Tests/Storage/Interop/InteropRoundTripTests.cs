@@ -36,4 +36,22 @@ public sealed class InteropRoundTripTests : IDisposable
         Assert.Equal(tensors.Select(t => t.Name), back.Tensors.Keys);
         foreach (var (name, t) in tensors) InteropFixtures.AssertMatches(t, back.Tensors[name], name);
     }
+
+    [Fact]
+    public void ImporterPicksTheReaderFromTheFileContents()
+    {
+        var torch = WeightImporter.Read(InteropFixtures.PathOf("state_dict.pt"));
+        InteropFixtures.AssertAllMatch(torch, "state_dict.pt");
+        InteropFixtures.AssertAllMatch(WeightImporter.Read(InteropFixtures.PathOf("tiny.safetensors")), "tiny.safetensors");
+
+        string ckptPath = Path.Combine(_dir, "renamed.bin"); // the extension does not matter
+        CheckpointFile.Write(ckptPath, torch.ToCheckpoint());
+        var fromCkpt = WeightImporter.Read(ckptPath);
+        Assert.Equal(torch.Tensors.Keys, fromCkpt.Tensors.Keys);
+        Assert.Equal("state_dict.pt", fromCkpt.Metadata["import/source"]);
+
+        var e = Assert.Throws<InvalidDataException>(() => WeightImporter.Read(InteropFixtures.PathOf("legacy.pt")));
+        Assert.Contains("legacy.pt: cannot import weights from a bare pickle stream, probably PyTorch's legacy torch.save format", e.Message);
+        Assert.Throws<InvalidDataException>(() => WeightImporter.Read(InteropFixtures.PathOf("expected.json")));
+    }
 }
