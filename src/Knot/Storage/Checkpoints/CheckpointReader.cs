@@ -80,14 +80,13 @@ internal static class CheckpointReader
             uint rank = cursor.ReadU32($"the rank of tensor '{name}'");
             if (rank > CheckpointFormat.MaxRank) throw Bad(source, $"tensor '{name}' declares rank {rank}; the limit is {CheckpointFormat.MaxRank}");
             var shape = new int[rank];
-            long product = 1;
             for (int d = 0; d < rank; d++)
             {
                 int dim = cursor.ReadI32($"dimension {d} of tensor '{name}'");
                 if (dim < 0) throw Bad(source, $"tensor '{name}' has negative dimension {dim} on axis {d}");
                 shape[d] = dim;
-                product = product * dim > Array.MaxLength ? long.MaxValue / 2 : product * dim;
             }
+            long product = SaturatingProduct(shape);
             ulong offset = cursor.ReadU64($"the data offset of tensor '{name}'");
             ulong count = cursor.ReadU64($"the element count of tensor '{name}'");
             if (count > (ulong)Array.MaxLength)
@@ -162,6 +161,19 @@ internal static class CheckpointReader
         for (int i = 0; i < blobs.Count; i++)
             checkpoint.Blobs.Add(blobs[i].Name, blobData[i]);
         return checkpoint;
+    }
+
+    /// <summary>Product of non-negative dims, saturated just above <see cref="Array.MaxLength"/> (so it cannot overflow).</summary>
+    private static long SaturatingProduct(int[] shape)
+    {
+        if (shape.Contains(0)) return 0;
+        long product = 1;
+        foreach (int d in shape)
+        {
+            product *= d;
+            if (product > Array.MaxLength) return (long)Array.MaxLength + 1;
+        }
+        return product;
     }
 
     private static void CheckRange(string source, string what, ulong offset, ulong length, long dataStart, long dataEnd, long fileLength)

@@ -41,10 +41,12 @@ public sealed class StoredTensor
     /// <summary>Product of the dims, checking each is non-negative and the product fits a .NET array.</summary>
     internal static long ElementCount(ReadOnlySpan<int> shape, string paramName)
     {
+        foreach (int d in shape)
+            if (d < 0) throw new ArgumentException($"Shape has a negative dimension {d}.", paramName);
+        if (shape.Contains(0)) return 0;
         long size = 1;
         foreach (int d in shape)
         {
-            if (d < 0) throw new ArgumentException($"Shape has a negative dimension {d}.", paramName);
             size *= d;
             if (size > Array.MaxLength)
                 throw new ArgumentException($"Shape has more than {Array.MaxLength} elements.", paramName);

@@ -95,6 +95,12 @@ public sealed class CheckpointValidationTests
         Assert.Contains($"model.ckpt: tensor 'fc1.weight' declares 235225 floats at offset 128 but the file has {bytes.Length} bytes", e.Message);
 
         bytes = (byte[])original.Clone();
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(dims), int.MaxValue);
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(dims + 4), int.MaxValue);
+        CheckpointTestData.FixCrc(bytes);
+        Assert.Contains($"declares 4 floats but its shape (2147483647, 2147483647) has more than {Array.MaxLength}", Assert.Throws<InvalidDataException>(() => CheckpointTestData.Decode(bytes)).Message);
+
+        bytes = (byte[])original.Clone();
         BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(countField), ulong.MaxValue);
         CheckpointTestData.FixCrc(bytes);
         Assert.Contains("more than a .NET array can hold", Assert.Throws<InvalidDataException>(() => CheckpointTestData.Decode(bytes)).Message);
