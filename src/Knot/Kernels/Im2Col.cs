@@ -1,4 +1,6 @@
-using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Knot.Kernels;
 
@@ -25,17 +27,26 @@ public static class Im2Col
                     int row = (c * g.KernelH + i) * g.KernelW + j;
                     var dstRow = col.Slice(row * ldCol + colOffset, plane);
                     ValidRange(j, g.PadW, g.StrideW, g.Width, outW, out int lo, out int hi);
-                    for (int oy = 0; oy < g.OutH; oy++)
+                    // Output rows whose tap row i lands inside the image; the rest are all padding.
+                    ValidRange(i, g.PadH, g.StrideH, g.Height, g.OutH, out int oyLo, out int oyHi);
+                    if (lo >= hi) oyHi = oyLo;
+                    dstRow[..(oyLo * outW)].Clear();
+                    dstRow[(oyHi * outW)..].Clear();
+                    int width = hi - lo;
+                    bool inner = lo == 0 && hi == outW; // no horizontal padding in this tap column
+                    for (int oy = oyLo; oy < oyHi; oy++)
                     {
                         var dst = dstRow.Slice(oy * outW, outW);
                         int iy = oy * g.StrideH - g.PadH + i;
-                        if ((uint)iy >= (uint)g.Height || lo >= hi) { dst.Clear(); continue; }
-                        dst[..lo].Clear();
-                        dst[hi..].Clear();
                         int x0 = iy * g.Width + lo * g.StrideW - g.PadW + j;
+                        if (!inner)
+                        {
+                            dst[..lo].Clear();
+                            dst[hi..].Clear();
+                        }
                         if (g.StrideW == 1)
                         {
-                            src.Slice(x0, hi - lo).CopyTo(dst[lo..hi]);
+                            CopyShort(src.Slice(x0, width), dst.Slice(lo, width));
                         }
                         else
                         {
@@ -71,8 +82,7 @@ public static class Im2Col
                         int x0 = iy * g.Width + lo * g.StrideW - g.PadW + j;
                         if (g.StrideW == 1)
                         {
-                            var dst = dstImage.Slice(x0, hi - lo);
-                            TensorPrimitives.Add(dst, src, dst);
+                            AddShort(src, dstImage.Slice(x0, hi - lo));
                         }
                         else
                         {
@@ -82,6 +92,34 @@ public static class Im2Col
                 }
             }
         }
+    }
+
+    // Rows here are short (8 to 32 floats for LeNet/CIFAR maps) and there are PatchSize·OutH of them per image:
+    // an inline vector loop beats Span.CopyTo / TensorPrimitives.Add, whose per-call overhead dominates at this size.
+    private static void CopyShort(ReadOnlySpan<float> src, Span<float> dst)
+    {
+        int n = src.Length, i = 0;
+        ref float s = ref MemoryMarshal.GetReference(src);
+        ref float d = ref MemoryMarshal.GetReference(dst);
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
+                Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref s, (nuint)i), ref d, (nuint)i);
+        }
+        for (; i < n; i++) Unsafe.Add(ref d, i) = Unsafe.Add(ref s, i);
+    }
+
+    private static void AddShort(ReadOnlySpan<float> src, Span<float> dst)
+    {
+        int n = src.Length, i = 0;
+        ref float s = ref MemoryMarshal.GetReference(src);
+        ref float d = ref MemoryMarshal.GetReference(dst);
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
+                Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref d, (nuint)i) + Vector256.LoadUnsafe(ref s, (nuint)i), ref d, (nuint)i);
+        }
+        for (; i < n; i++) Unsafe.Add(ref d, i) += Unsafe.Add(ref s, i);
     }
 
     /// <summary>Output columns [lo, hi) whose tap j lands inside the unpadded row: 0 ≤ ox·s − pad + j &lt; width.</summary>
