@@ -2,15 +2,12 @@ using Knot.Kernels;
 
 namespace Knot.Tests.Kernels;
 
-[CollectionDefinition(nameof(GemmAllocationTests), DisableParallelization = true)]
-public sealed class GemmAllocationCollection;
-
 /// <summary>
 /// Steady-state GEMM calls allocate nothing, on the calling thread or on the worker threads. Runs alone (no
 /// other test allocating concurrently), and keeps the best of a few rounds so a stray runtime allocation
 /// (tiering, the test host) cannot fail it; a per-call allocation shows up in every round.
 /// </summary>
-[Collection(nameof(GemmAllocationTests))]
+[Collection(SerialCollection.Name)]
 public sealed class GemmAllocationTests
 {
     public static TheoryData<string, int> Cases()

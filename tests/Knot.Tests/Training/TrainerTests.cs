@@ -5,6 +5,7 @@ using Knot.Training;
 
 namespace Knot.Tests.Training;
 
+[Collection(SerialCollection.Name)]
 public sealed class TrainerTests
 {
     private static (Knot.Nn.Module Model, Trainer Trainer) Build(ulong seed, int epochs, float lr = 0.05f, float width = 0.25f)
