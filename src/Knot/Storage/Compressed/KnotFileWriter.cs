@@ -120,6 +120,8 @@ public sealed class KnotFileWriter
     {
         if (request.GapBits is int gb && (gb < 1 || gb > KnotFormat.MaxGapBits))
             throw new ArgumentOutOfRangeException(nameof(request), gb, $"Gap bits must be in [1, {KnotFormat.MaxGapBits}].");
+        if (request.GapBits is not null && request.Positions == PositionCoding.Dense)
+            throw new ArgumentException($"Tensor '{source.Name}': gap bits were given but dense positions were requested.", nameof(request));
         TensorEncoding? best = null;
         long bestBytes = long.MaxValue;
         foreach (var candidate in Candidates(source, request))

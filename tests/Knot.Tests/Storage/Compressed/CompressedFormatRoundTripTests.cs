@@ -231,6 +231,7 @@ public sealed class CompressedFormatRoundTripTests
         Assert.Throws<ArgumentException>(() => w.AddTensor("", [1f], [1]));
         Assert.Throws<ArgumentOutOfRangeException>(() => w.AddTensor("f", [1f], [1], EncodingRequest.Sparse with { GapBits = 17 }));
         Assert.Throws<ArgumentException>(() => w.AddCodebook([]));
+        Assert.Throws<ArgumentException>(() => w.AddTensor("g", [1f], [1], EncodingRequest.Dense with { GapBits = 4 }));
     }
 
     [Fact]
