@@ -1,5 +1,4 @@
 using Knot.Training;
-using Spectre.Console;
 
 namespace Knot.Cli;
 
@@ -18,11 +17,12 @@ public static class ErrorReporter
                 => (ExitCodes.InputError, "input error"),
             _ => (ExitCodes.Internal, "internal error"),
         };
-        string message = e.Message;
-        if (code == ExitCodes.Internal) message = $"{e.GetType().Name}: {e.Message} (this is a bug in Knot; please report it with the command line)";
-        if (Environment.GetEnvironmentVariable("KNOT_DEBUG") == "1") message += Environment.NewLine + e;
-        var stderr = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
-        stderr.MarkupLine($"[red]knot: {kind}:[/] {Markup.Escape(message)}");
+        string message = e.Message.ReplaceLineEndings(" ");
+        if (code == ExitCodes.Internal) message = $"{e.GetType().Name}: {message} (this is a bug in Knot; please report it with the command line)";
+        // Plain text, never wrapped: the line must stay greppable in logs. Colour only on a terminal.
+        string prefix = Console.IsErrorRedirected ? $"knot: {kind}:" : $"\u001b[31mknot: {kind}:\u001b[0m";
+        Console.Error.WriteLine($"{prefix} {message}");
+        if (Environment.GetEnvironmentVariable("KNOT_DEBUG") == "1") Console.Error.WriteLine(e);
         return code;
     }
 }

@@ -13,9 +13,7 @@ public sealed class Output(bool json)
     public bool Json { get; } = json;
 
     /// <summary>Human messages go to stderr under --json so stdout stays one parseable JSON document.</summary>
-    public IAnsiConsole Console { get; } = json
-        ? AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(System.Console.Error) })
-        : AnsiConsole.Console;
+    public IAnsiConsole Console { get; } = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(json ? System.Console.Error : System.Console.Out) });
 
     public void WriteJson(JsonObject result) => System.Console.Out.WriteLine(Serialize(result));
 
@@ -49,18 +47,22 @@ public sealed class Output(bool json)
     /// <summary>Runs work with a live progress bar (loss, accuracy, samples/s, ETA) unless output is redirected or JSON.</summary>
     public T WithProgress<T>(string title, Func<IProgress<TrainingProgress>?, T> work)
     {
-        if (Json || System.Console.IsErrorRedirected && System.Console.IsOutputRedirected)
-            return work(new LineProgress(Json ? null : Console));
+        // A live bar only on a real terminal; logs, CI and --json get one line per epoch on stderr.
+        if (Json || System.Console.IsErrorRedirected || System.Console.IsOutputRedirected)
+            return work(new LineProgress(Console));
         T result = default!;
+        System.Runtime.ExceptionServices.ExceptionDispatchInfo? failure = null;
         Console.Progress()
             .AutoClear(false)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
             .Start(ctx =>
             {
                 var task = ctx.AddTask(Markup.Escape(title), maxValue: 1.0);
-                result = work(new BarProgress(task, title));
+                try { result = work(new BarProgress(task, title)); }
+                catch (Exception e) { failure = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e); }
                 task.Value = task.MaxValue;
             });
+        failure?.Throw();
         return result;
     }
 

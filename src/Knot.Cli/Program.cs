@@ -22,6 +22,7 @@ public static class Program
             EvalCommand.Create(),
             InspectCommand.Create(),
             GrowlCommand.Create(),
+            RunRecipeCommand.Create(BuildRoot),
         };
         return root;
     }
