@@ -109,6 +109,20 @@ public static class Gemm
         float* a, nint lda, float* b, nint ldb, float beta, float* c, nint ldc, int threads)
         where TK : struct, IGemmMicroKernel
     {
+        // A skinny C wastes most of each register tile on padding (n = 10 fills 10 of 32 lanes). Computing
+        // Cᵀ = op(B)ᵀ·op(A)ᵀ instead can fill the tiles far better; each element still gets the same FMA
+        // chain (fma(b, a, acc) == fma(a, b, acc)) over the same K blocks, so the bits do not change.
+        bool transC = TileFill<TK>(n, m) > 1.25 * TileFill<TK>(m, n);
+        if (transC)
+        {
+            (transA, transB) = (!transB, !transA);
+            (m, n) = (n, m);
+            float* swap = a;
+            a = b;
+            b = swap;
+            (lda, ldb) = (ldb, lda);
+        }
+
         int mTiles = (m + TK.Mr - 1) / TK.Mr;
         int nTiles = (n + TK.Nr - 1) / TK.Nr;
         // Split the dimension whose partner operand is cheaper to pack twice: splitting N repacks all of A
@@ -118,17 +132,21 @@ public static class Gemm
         var job = new GemmJob<TK>
         {
             TransA = transA, TransB = transB, M = m, N = n, K = k, Alpha = alpha, Beta = beta,
-            A = a, Lda = lda, B = b, Ldb = ldb, C = c, Ldc = ldc,
+            A = a, Lda = lda, B = b, Ldb = ldb, C = c, Ldc = ldc, TransC = transC,
             SplitN = splitN, Chunks = chunks, Tiles = splitN ? nTiles : mTiles,
         };
         if (chunks <= 1) job.Invoke(0);
         else Parallelism.For(chunks, job, chunks);
     }
 
+    /// <summary>Fraction of the Mr x Nr register tiles covering an m x n result that holds real elements.</summary>
+    private static double TileFill<TK>(int m, int n) where TK : struct, IGemmMicroKernel =>
+        m / (double)((m + TK.Mr - 1) / TK.Mr * TK.Mr) * (n / (double)((n + TK.Nr - 1) / TK.Nr * TK.Nr));
+
     /// <summary>One thread's share of C: a contiguous range of Mr-row or Nr-column tiles.</summary>
     private unsafe struct GemmJob<TK> : IParallelBody where TK : struct, IGemmMicroKernel
     {
-        public bool TransA, TransB, SplitN;
+        public bool TransA, TransB, TransC, SplitN;
         public int M, N, K, Chunks, Tiles;
         public float Alpha, Beta;
         public float* A, B, C;
@@ -136,20 +154,23 @@ public static class Gemm
 
         public readonly void Invoke(int index)
         {
+            // (M, N) index the computed result, which is Cᵀ when TransC: its row i / column j live at
+            // C + i·rowStride + j·colStride.
+            nint rowStride = TransC ? 1 : Ldc, colStride = TransC ? Ldc : 1;
             var (first, last) = Parallelism.Partition(Tiles, Chunks, index);
             if (SplitN)
             {
                 int j0 = first * TK.Nr, j1 = Math.Min(N, last * TK.Nr);
                 if (j1 <= j0) return;
                 float* b = TransB ? B + j0 * Ldb : B + j0;
-                GemmDriver<TK>.Run(TransA, TransB, M, j1 - j0, K, Alpha, A, Lda, b, Ldb, Beta, C + j0, Ldc);
+                GemmDriver<TK>.Run(TransA, TransB, M, j1 - j0, K, Alpha, A, Lda, b, Ldb, Beta, C + j0 * colStride, Ldc, TransC);
             }
             else
             {
                 int i0 = first * TK.Mr, i1 = Math.Min(M, last * TK.Mr);
                 if (i1 <= i0) return;
                 float* a = TransA ? A + i0 : A + i0 * Lda;
-                GemmDriver<TK>.Run(TransA, TransB, i1 - i0, N, K, Alpha, a, Lda, B, Ldb, Beta, C + i0 * Ldc, Ldc);
+                GemmDriver<TK>.Run(TransA, TransB, i1 - i0, N, K, Alpha, a, Lda, B, Ldb, Beta, C + i0 * rowStride, Ldc, TransC);
             }
         }
     }

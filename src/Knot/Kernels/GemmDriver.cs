@@ -18,10 +18,14 @@ internal static unsafe class GemmDriver<TK> where TK : struct, IGemmMicroKernel
         return RoundUp(mc * kc, 16) + RoundUp(kc * nc, 16) + TK.Mr * TK.Nr;
     }
 
-    /// <summary>Sequential C = alpha·op(A)·op(B) + beta·C for k &gt; 0; arguments already validated.</summary>
+    /// <summary>
+    /// Sequential C = alpha·op(A)·op(B) + beta·C for k &gt; 0; arguments already validated. With
+    /// <paramref name="transC"/> the m x n result is written transposed: element (i, j) goes to c[j·ldc + i].
+    /// </summary>
     public static void Run(bool transA, bool transB, int m, int n, int k, float alpha,
-        float* a, nint lda, float* b, nint ldb, float beta, float* c, nint ldc)
+        float* a, nint lda, float* b, nint ldb, float beta, float* c, nint ldc, bool transC)
     {
+        nint rowStride = transC ? 1 : ldc, colStride = transC ? ldc : 1;
         int mr = TK.Mr, nr = TK.Nr;
         int kcMax = Math.Min(k, TK.Kc);
         int mcMax = RoundUp(Math.Min(m, TK.Mc), mr);
@@ -54,8 +58,8 @@ internal static unsafe class GemmDriver<TK> where TK : struct, IGemmMicroKernel
                         {
                             int rows = Math.Min(mr, mc - ir);
                             float* aPanel = packA + ir * kc;
-                            float* cTile = c + (ic + ir) * ldc + jc + jr;
-                            if (rows == mr && cols == nr)
+                            float* cTile = c + (ic + ir) * rowStride + (jc + jr) * colStride;
+                            if (rows == mr && cols == nr && !transC)
                             {
                                 TK.Run(kc, aPanel, bPanel, cTile, ldc, alpha, blockBeta);
                             }
@@ -64,7 +68,7 @@ internal static unsafe class GemmDriver<TK> where TK : struct, IGemmMicroKernel
                                 // 1·acc and beta 0 store the raw accumulators; the scalar update below then
                                 // matches the kernel's vector update lane for lane.
                                 TK.Run(kc, aPanel, bPanel, tile, nr, 1f, 0f);
-                                StoreEdge(tile, nr, cTile, ldc, rows, cols, alpha, blockBeta);
+                                StoreEdge(tile, nr, cTile, rowStride, colStride, rows, cols, alpha, blockBeta);
                             }
                         }
                     }
@@ -73,20 +77,21 @@ internal static unsafe class GemmDriver<TK> where TK : struct, IGemmMicroKernel
         }
     }
 
-    private static void StoreEdge(float* tile, int tileStride, float* c, nint ldc, int rows, int cols,
-        float alpha, float beta)
+    private static void StoreEdge(float* tile, int tileStride, float* c, nint rowStride, nint colStride,
+        int rows, int cols, float alpha, float beta)
     {
         for (int i = 0; i < rows; i++)
         {
             float* t = tile + i * tileStride;
-            float* ci = c + i * ldc;
+            float* ci = c + i * rowStride;
             if (beta == 0)
             {
-                for (int j = 0; j < cols; j++) ci[j] = alpha * t[j];
+                for (int j = 0; j < cols; j++) ci[j * colStride] = alpha * t[j];
             }
             else
             {
-                for (int j = 0; j < cols; j++) ci[j] = MathF.FusedMultiplyAdd(beta, ci[j], alpha * t[j]);
+                for (int j = 0; j < cols; j++)
+                    ci[j * colStride] = MathF.FusedMultiplyAdd(beta, ci[j * colStride], alpha * t[j]);
             }
         }
     }

@@ -12,6 +12,8 @@ public sealed class GemmCorrectnessTests
         (1, 1, 1), (1, 1, 7), (2, 3, 4), (1, 17, 5), (13, 1, 9), (5, 7, 300), (6, 16, 20), (8, 32, 33),
         (7, 17, 19), (12, 48, 64), (31, 33, 35), (1, 300, 40), (200, 1, 40), (37, 65, 257), (150, 40, 70),
         (130, 70, 300), (9, 1100, 30), (64, 100, 10),
+        // Skinny results, computed as Cᵀ = op(B)ᵀ·op(A)ᵀ to fill the register tiles.
+        (128, 10, 100), (300, 3, 50),
     ];
 
     private static readonly (float Alpha, float Beta)[] Scalars = [(1f, 0f), (0.5f, 1f), (-2f, 0.25f), (1f, -1f)];
