@@ -1,3 +1,4 @@
+using Knot.Storage.Common;
 namespace Knot.Storage.Checkpoints;
 
 /// <summary>

@@ -1,3 +1,4 @@
+using Knot.Storage.Common;
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -252,7 +253,7 @@ internal static class CheckpointReader
             int n = stream.ReadAtLeast(destination, destination.Length, throwOnEndOfStream: false);
             if (n < destination.Length)
                 throw Bad(source, $"the file ended at offset {Position + n} while reading {what} (it shrank while being read?)");
-            Crc = CheckpointCrc32.Append(Crc, destination);
+            Crc = Crc32.Append(Crc, destination);
             Position += destination.Length;
         }
 

@@ -1,3 +1,4 @@
+using Knot.Storage.Common;
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -157,7 +158,7 @@ internal static class CheckpointWriter
         public void Write(ReadOnlySpan<byte> bytes)
         {
             stream.Write(bytes);
-            Crc = CheckpointCrc32.Append(Crc, bytes);
+            Crc = Crc32.Append(Crc, bytes);
             Position += bytes.Length;
         }
 

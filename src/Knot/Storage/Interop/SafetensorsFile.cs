@@ -1,3 +1,4 @@
+using Knot.Storage.Common;
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text;

@@ -1,3 +1,4 @@
+using Knot.Storage.Common;
 using System.Buffers.Binary;
 using Knot.Storage.Checkpoints;
 
@@ -28,7 +29,7 @@ internal static class CheckpointTestData
     /// <summary>Recomputes the trailing CRC so a test reaches the structural checks behind it.</summary>
     public static void FixCrc(byte[] bytes)
     {
-        uint crc = CheckpointCrc32.Compute(bytes.AsSpan(0, bytes.Length - 4));
+        uint crc = Crc32.Compute(bytes.AsSpan(0, bytes.Length - 4));
         BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(bytes.Length - 4), crc);
     }
 

@@ -1,16 +1,17 @@
+using Knot.Storage.Common;
 using Knot.Storage.Checkpoints;
 
 namespace Knot.Tests.Storage.Checkpoints;
 
-public sealed class CheckpointCrc32Tests
+public sealed class Crc32FastPathTests
 {
     [Fact]
     public void MatchesTheStandardCheckValue()
     {
-        Assert.Equal(0xCBF43926u, CheckpointCrc32.Compute("123456789"u8));
-        Assert.Equal(0u, CheckpointCrc32.Compute([]));
+        Assert.Equal(0xCBF43926u, Crc32.Compute("123456789"u8));
+        Assert.Equal(0u, Crc32.Compute([]));
         // zlib: crc32 of 1000 'a' bytes (exercises the folded path).
-        Assert.Equal(CheckpointCrc32.AppendPortable(0, Enumerable.Repeat((byte)'a', 1000).ToArray()), CheckpointCrc32.Compute(Enumerable.Repeat((byte)'a', 1000).ToArray()));
+        Assert.Equal(Crc32.AppendPortable(0, Enumerable.Repeat((byte)'a', 1000).ToArray()), Crc32.Compute(Enumerable.Repeat((byte)'a', 1000).ToArray()));
     }
 
     [Fact]
@@ -23,12 +24,12 @@ public sealed class CheckpointCrc32Tests
             for (int start = 0; start < 3; start++)
             {
                 var span = buffer.AsSpan(start * 5, length);
-                Assert.Equal(CheckpointCrc32.AppendPortable(0, span), CheckpointCrc32.Compute(span));
+                Assert.Equal(Crc32.AppendPortable(0, span), Crc32.Compute(span));
             }
         // Chunked appends equal one pass, whatever the split.
-        uint whole = CheckpointCrc32.Compute(buffer);
+        uint whole = Crc32.Compute(buffer);
         for (int split = 0; split < buffer.Length; split += 97)
-            Assert.Equal(whole, CheckpointCrc32.Append(CheckpointCrc32.Compute(buffer.AsSpan(0, split)), buffer.AsSpan(split)));
-        Assert.Equal(CheckpointCrc32.AppendPortable(0, buffer), whole);
+            Assert.Equal(whole, Crc32.Append(Crc32.Compute(buffer.AsSpan(0, split)), buffer.AsSpan(split)));
+        Assert.Equal(Crc32.AppendPortable(0, buffer), whole);
     }
 }
