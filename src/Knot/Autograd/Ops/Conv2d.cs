@@ -26,28 +26,13 @@ public static partial class Op
             weight.Shape[2], weight.Shape[3], strideH, strideW, padH, padW);
 
         var y = Tensor.CreateOutput(new Shape(g.Batch, outChannels, g.OutH, g.OutW));
-        var b = bias is null ? default : bias.Data.AsSpan();
-        if (!Records(x, weight, bias))
-        {
-            Convolution.Forward(g, outChannels, x.Data, weight.Data, b, y.Data);
-            return y;
-        }
-        // The weight gradient needs the im2col matrices again; keeping them from the forward pass (in the arena, so
-        // pooled across steps) saves recomputing them when they are small enough. The chunking is fixed here so
-        // that backward reads them with the layout forward wrote.
-        int chunk = Convolution.ChunkImages(g);
-        long keepLength = Convolution.KeptColumnsLength(g);
-        float[]? kept = weight.RequiresGrad && !g.IsPointwise && keepLength <= MaxKeptConvColumns
-            ? TensorArena.Allocate((int)keepLength, clear: false) : null;
-        Convolution.Forward(g, outChannels, x.Data, weight.Data, b, y.Data, chunk, kept);
-        return Attach(y, new Conv2dNode(x, weight, bias, g, chunk, kept));
+        Convolution.Forward(g, outChannels, x.Data, weight.Data, bias is null ? default : bias.Data, y.Data);
+        // Backward recomputes im2col for the weight gradient. Keeping the matrices from here instead (the kernels
+        // support it) cost 23 MB of arena memory for LeNet-5 at batch 128 and measured no faster, so it is off.
+        return Records(x, weight, bias) ? Attach(y, new Conv2dNode(x, weight, bias, g)) : y;
     }
 
-    // 8M floats (32 MB): LeNet's and the CIFAR nets' first layers fit at batch 128, VGG's wide 32×32 layers do not
-    // and recompute instead.
-    private const long MaxKeptConvColumns = 8L << 20;
-
-    private sealed class Conv2dNode(Tensor x, Tensor weight, Tensor? bias, ConvolutionGeometry g, int chunk, float[]? kept)
+    private sealed class Conv2dNode(Tensor x, Tensor weight, Tensor? bias, ConvolutionGeometry g)
         : Node(bias is null ? [x, weight] : [x, weight, bias])
     {
         public override void Backward(Tensor output)
@@ -55,8 +40,7 @@ public static partial class Op
             Convolution.Backward(g, weight.Shape[0], x.Data, weight.Data, output.Grad!.Data,
                 x.RequiresGrad ? x.GradSpan() : default,
                 weight.RequiresGrad ? weight.GradSpan() : default,
-                bias is not null && bias.RequiresGrad ? bias.GradSpan() : default,
-                chunk, kept);
+                bias is not null && bias.RequiresGrad ? bias.GradSpan() : default);
         }
     }
 }
