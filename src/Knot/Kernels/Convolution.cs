@@ -46,10 +46,14 @@ public static class Convolution
     /// <summary>
     /// output (N, Cout, OutH, OutW) = conv(input (N, C, H, W), weight (Cout, C, kh, kw)) + bias (Cout, or empty).
     /// <paramref name="chunkImages"/> overrides the images per GEMM (0 = automatic); tests use it to cover every path.
+    /// When <paramref name="keepColumns"/> is given (<see cref="KeptColumnsLength"/> floats), the im2col matrices are
+    /// written there so that <see cref="Backward"/> can reuse them instead of recomputing; pass the same chunking to both.
     /// </summary>
     public static void Forward(in ConvolutionGeometry g, int outChannels, ReadOnlySpan<float> input, ReadOnlySpan<float> weight,
-        ReadOnlySpan<float> bias, Span<float> output, int chunkImages = 0)
+        ReadOnlySpan<float> bias, Span<float> output, int chunkImages = 0, Span<float> keepColumns = default)
     {
+        if (!keepColumns.IsEmpty && keepColumns.Length != KeptColumnsLength(g))
+            throw new ArgumentException($"Convolution: kept columns need {KeptColumnsLength(g)} elements, got {keepColumns.Length}.", nameof(keepColumns));
         CheckSpans(g, outChannels, input.Length, weight.Length, bias.Length, output.Length, "output");
         int plane = g.OutputPlane, patch = g.PatchSize, inSize = g.Channels * g.InputPlane, outSize = outChannels * plane;
         int chunk = ResolveChunk(g, chunkImages);
@@ -60,7 +64,7 @@ public static class Convolution
             if (count == 1)
             {
                 // One image: the GEMM writes straight into the output, seeded with the bias (beta = 1).
-                var columns = g.IsPointwise ? input.Slice(n0 * inSize, inSize) : PackChunk(g, input, n0, 1);
+                var columns = g.IsPointwise ? input.Slice(n0 * inSize, inSize) : PackChunk(g, input, n0, 1, keepColumns);
                 var y = output.Slice(n0 * outSize, outSize);
                 float beta = 0f;
                 if (!bias.IsEmpty)
@@ -72,7 +76,7 @@ public static class Convolution
                 continue;
             }
 
-            var packed = PackChunk(g, input, n0, count);
+            var packed = PackChunk(g, input, n0, count, keepColumns);
             var result = Scratch(ref t_chunkOutput, outChannels * cols);
             Gemm.Multiply(false, false, outChannels, cols, patch, 1f, weight, patch, packed, cols, 0f, result, cols);
             // (Cout, count·plane) → (count, Cout, plane), adding the bias on the way.
@@ -93,10 +97,14 @@ public static class Convolution
     /// <summary>
     /// Accumulates (+=) the gradients of a convolution from gradOutput (N, Cout, OutH, OutW): gradInput (N, C, H, W),
     /// gradWeight (Cout, C, kh, kw) and gradBias (Cout). Pass an empty span for any gradient that is not wanted.
+    /// <paramref name="keptColumns"/> are the im2col matrices a <see cref="Forward"/> with the same chunking kept.
     /// </summary>
     public static void Backward(in ConvolutionGeometry g, int outChannels, ReadOnlySpan<float> input, ReadOnlySpan<float> weight,
-        ReadOnlySpan<float> gradOutput, Span<float> gradInput, Span<float> gradWeight, Span<float> gradBias, int chunkImages = 0)
+        ReadOnlySpan<float> gradOutput, Span<float> gradInput, Span<float> gradWeight, Span<float> gradBias, int chunkImages = 0,
+        ReadOnlySpan<float> keptColumns = default)
     {
+        if (!keptColumns.IsEmpty && keptColumns.Length != KeptColumnsLength(g))
+            throw new ArgumentException($"Convolution backward: kept columns need {KeptColumnsLength(g)} elements, got {keptColumns.Length}.", nameof(keptColumns));
         CheckSpans(g, outChannels, input.Length, weight.Length, gradBias.Length, gradOutput.Length, "gradOutput");
         int plane = g.OutputPlane, patch = g.PatchSize, inSize = g.Channels * g.InputPlane, outSize = outChannels * plane;
         if (!gradInput.IsEmpty && gradInput.Length != g.Batch * inSize)
@@ -134,9 +142,11 @@ public static class Convolution
 
             if (!gradWeight.IsEmpty)
             {
-                // dW (Cout, patch) += dY (Cout, cols) · colᵀ (cols, patch); im2col is recomputed rather than kept
-                // from the forward pass, which would cost PatchSize × N × plane floats for the whole batch.
-                ReadOnlySpan<float> columns = count == 1 && g.IsPointwise ? input.Slice(n0 * inSize, inSize) : PackChunk(g, input, n0, count);
+                // dW (Cout, patch) += dY (Cout, cols) · colᵀ (cols, patch), with the im2col matrices the forward pass
+                // kept, or recomputed when keeping them (PatchSize × N × plane floats) was too expensive.
+                ReadOnlySpan<float> columns = count == 1 && g.IsPointwise ? input.Slice(n0 * inSize, inSize)
+                    : !keptColumns.IsEmpty ? keptColumns.Slice(n0 * patch * plane, patch * cols)
+                    : PackChunk(g, input, n0, count, default);
                 if (outChannels * patch <= SmallWeightGradient)
                     AddRowDots(dy, outChannels, columns, patch, cols, gradWeight);
                 else
@@ -160,7 +170,7 @@ public static class Convolution
     }
 
     // A weight gradient this small (LeNet's first layer: 20×25) is a handful of long dot products; a packed GEMM
-    // spends more on packing its thin operands than on the arithmetic (measured about 4x slower for 20×25×576).
+    // spends more on packing its thin operands than on the arithmetic (measured about 4x slower, one thread, for 20×25 over 128 images of 24×24).
     private const int SmallWeightGradient = 1024;
 
     /// <summary>acc[r, s] += a[r, :] · b[s, :] for a (rowsA, length) and b (rowsB, length), both with row stride length.</summary>
@@ -174,11 +184,17 @@ public static class Convolution
         }
     }
 
-    /// <summary>im2col of images [n0, n0+count) side by side into the thread's column scratch.</summary>
-    private static Span<float> PackChunk(in ConvolutionGeometry g, ReadOnlySpan<float> input, int n0, int count)
+    /// <summary>Floats needed to keep the im2col matrices of a whole batch: PatchSize · N · OutH · OutW.</summary>
+    public static long KeptColumnsLength(in ConvolutionGeometry g) => (long)g.PatchSize * g.Batch * g.OutputPlane;
+
+    /// <summary>
+    /// im2col of images [n0, n0+count) side by side: into the chunk's place in <paramref name="keep"/> when given
+    /// (chunk starting at image n0 at offset n0·PatchSize·plane, row stride count·plane), else into thread scratch.
+    /// </summary>
+    private static Span<float> PackChunk(in ConvolutionGeometry g, ReadOnlySpan<float> input, int n0, int count, Span<float> keep)
     {
         int plane = g.OutputPlane, cols = count * plane, inSize = g.Channels * g.InputPlane;
-        var columns = Scratch(ref t_columns, g.PatchSize * cols);
+        var columns = keep.IsEmpty ? Scratch(ref t_columns, g.PatchSize * cols) : keep.Slice(n0 * g.PatchSize * plane, g.PatchSize * cols);
         for (int i = 0; i < count; i++)
             Im2Col.Pack(g, input.Slice((n0 + i) * inSize, inSize), columns, cols, i * plane);
         return columns;

@@ -80,6 +80,15 @@ public sealed class ConvolutionKernelTests
             AssertClose(dwRef, dw, $"gradWeight, chunk {chunk}");
             AssertClose(dbRef, db, $"gradBias, chunk {chunk}");
 
+            // With the im2col matrices kept from a forward pass of the same chunking, nothing changes.
+            var kept = new float[Convolution.KeptColumnsLength(g)];
+            Convolution.Forward(g, cout, x, weight, default, new float[dy.Length], chunk, kept);
+            var dwKept = (float[])dw0.Clone();
+            var dxKept = (float[])dx0.Clone();
+            Convolution.Backward(g, cout, x, weight, dy, dxKept, dwKept, default, chunk, kept);
+            AssertClose(dwRef, dwKept, $"gradWeight from kept columns, chunk {chunk}");
+            AssertClose(dxRef, dxKept, $"gradInput with kept columns, chunk {chunk}");
+
             // Each gradient alone (the others skipped) gives the same values.
             var dxOnly = (float[])dx0.Clone();
             Convolution.Backward(g, cout, x, weight, dy, dxOnly, default, default, chunk);
@@ -150,6 +159,7 @@ public sealed class ConvolutionKernelTests
         Assert.Throws<ArgumentException>(() => Convolution.Forward(g, 4, new float[150], new float[4 * 26], default, new float[2 * 4 * 9]));
         Assert.Throws<ArgumentException>(() => Convolution.Forward(g, 4, new float[150], new float[4 * 27], new float[3], new float[2 * 4 * 9]));
         Assert.Throws<ArgumentException>(() => new ConvolutionGeometry(1, 1, 3, 3, 5, 5, 1, 1, 0, 0));
+        Assert.Throws<ArgumentException>(() => Convolution.Forward(g, 4, new float[150], new float[4 * 27], default, new float[2 * 4 * 9], 0, new float[5]));
         Assert.Throws<ArgumentException>(() => new ConvolutionGeometry(1, 1, 3, 3, 3, 3, 0, 1, 0, 0));
     }
 

@@ -18,6 +18,9 @@ public sealed class PoolingKernelTests
         { 3, 2, 9, 8, 5, 2, 2 },
         { 1, 1, 1, 1, 1, 1, 0 },
         { 2, 2, 6, 6, 2, 1, 1 },
+        { 2, 2, 20, 19, 2, 2, 0 }, // 2×2 vector path (8 outputs) plus a scalar tail
+        { 1, 3, 24, 24, 2, 2, 0 }, // LeNet's first pooling: one vector and a tail of 4
+        { 1, 1, 4, 33, 2, 2, 0 },  // two vector blocks per row
     };
 
     [Theory]
@@ -91,6 +94,32 @@ public sealed class PoolingKernelTests
         Assert.Equal(6, idx3[0]);
         Assert.True(float.IsNaN(y3[1]));
         Assert.Equal(3, idx3[1]);
+    }
+
+    [Fact]
+    public void VectorPathBreaksTiesLikeTheReferenceAndPropagatesNaN()
+    {
+        var g = new ConvolutionGeometry(1, 1, 2, 32, 2, 2, 2, 2, 0, 0);
+        var x = new float[64];
+        for (int i = 0; i < 64; i++) x[i] = (i % 5) switch { 0 => 1f, 1 => 1f, 2 => 0f, _ => -1f }; // many ties
+        x[5] = float.NaN;
+        x[32 + 17] = float.NaN;
+        var expected = new float[16];
+        var expectedIdx = new int[16];
+        ReferencePooling.MaxForward(g, x, expected, expectedIdx);
+        var y = new float[16];
+        var idx = new int[16];
+        Pooling.MaxForward(g, x, y, idx);
+        Assert.True(float.IsNaN(y[2]));
+        Assert.Equal(5, idx[2]);
+        Assert.True(float.IsNaN(y[8]));
+        Assert.Equal(32 + 17, idx[8]);
+        for (int o = 0; o < 16; o++)
+        {
+            if (o is 2 or 8) continue; // the reference ignores NaN; everything else must match exactly
+            Assert.Equal(expected[o], y[o]);
+            Assert.Equal(expectedIdx[o], idx[o]);
+        }
     }
 
     [Fact]
