@@ -9,3 +9,6 @@ scripts/get-mnist.sh
 echo "== baseline: lenet-300-100, 10 epochs"
 ./knot train --model lenet-300-100 --data mnist --epochs 10 --lr 0.05 --lr-schedule cosine --seed 1 --out "$out/lenet-300-100.ckpt"
 ./knot inspect "$out/lenet-300-100.ckpt"
+echo "== GrOWL on growl-mnist: proximal training, zero/tied groups, retraining with the structure enforced"
+./knot growl --model growl-mnist --data mnist --epochs 20 --retrain-epochs 5 --seed 1 --out "$out/growl"
+echo "Results: $out (summary: $out/growl/summary.json)"

@@ -9,8 +9,9 @@ public static class GrowlCommand
 {
     public static Command Create()
     {
-        var training = new TrainingOptions();
-        var reg = new RegularizerOptions("growl");
+        // Defaults that sparsify growl-mnist with the paper's λ (see BENCHMARKS.md): prox once per epoch, small lr.
+        var training = new TrainingOptions(defaultLr: 0.002f, defaultSchedule: "step:2:0.96");
+        var reg = new RegularizerOptions("growl", defaultEvery: "epoch");
         var tying = new TyingCliOptions();
         var retrain = new Option<int>("--retrain-epochs") { Description = "Epochs of retraining with the structure enforced.", DefaultValueFactory = _ => 10 };
         var l2 = new Option<float>("--l2") { Description = "ℓ2 weight decay in both stages (the paper's \"+ℓ2\" rows use 1e-3)." , DefaultValueFactory = _ => 0f };

@@ -4,7 +4,7 @@ using Knot.Compression.Growl;
 namespace Knot.Cli.Commands;
 
 /// <summary>--reg and its strengths; shared by train and growl.</summary>
-public sealed class RegularizerOptions(string defaultKind)
+public sealed class RegularizerOptions(string defaultKind, string defaultEvery = "1")
 {
     public Option<string> Kind { get; } = new("--reg") { Description = "Regularizer: none, l1, group-lasso, owl, growl.", DefaultValueFactory = _ => defaultKind };
     public Option<string> Family { get; } = new("--lambda-family") { Description = "GrOWL/OWL λ family: pld (the paper's), oscar, spike, group-lasso.", DefaultValueFactory = _ => "pld" };
@@ -12,7 +12,7 @@ public sealed class RegularizerOptions(string defaultKind)
     public Option<double> Lambda2 { get; } = new("--lambda2") { Description = "Λ2 (GrOWL/OWL).", DefaultValueFactory = _ => 0.235 };
     public Option<double> Rho { get; } = new("--rho") { Description = "ρ of the PLD family: share of groups on the stair.", DefaultValueFactory = _ => 0.5 };
     public Option<bool> PerStep { get; } = new("--lambda-per-step") { Description = "Use λ as is at every step (μ = lr·λ) instead of per-epoch units (μ = lr·λ/B)." };
-    public Option<int> Every { get; } = new("--prox-every") { Description = "Apply the prox every K steps (μ scaled by K).", DefaultValueFactory = _ => 1 };
+    public Option<string> Every { get; } = new("--prox-every") { Description = "When to apply the prox: 'epoch' (once per epoch, as the paper's reference code) or every K steps (μ scaled by K).", DefaultValueFactory = _ => defaultEvery };
     public Option<string?> Layers { get; } = new("--layers") { Description = "Comma-separated weights to regularize (e.g. fc1,fc2); default: growl-mnist fc1, other nets every FC/conv layer with ≥ 2 inputs." };
 
     public void AddTo(Command command)
@@ -20,13 +20,18 @@ public sealed class RegularizerOptions(string defaultKind)
         foreach (var o in new Option[] { Kind, Family, Lambda1, Lambda2, Rho, PerStep, Every, Layers }) command.Options.Add(o);
     }
 
+    private static int ParseEvery(string text) =>
+        text == "epoch" ? RegularizerSpec.OncePerEpoch
+        : int.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var k) && k >= 1 ? k
+        : throw new UsageException($"--prox-every must be 'epoch' or a number of steps >= 1, got '{text}'.");
+
     public RegularizerSpec Parse(ParseResult p)
     {
         var spec = new RegularizerSpec
         {
             Kind = p.GetValue(Kind)!.ToLowerInvariant(), Family = p.GetValue(Family)!.ToLowerInvariant(),
             Lambda1 = p.GetValue(Lambda1), Lambda2 = p.GetValue(Lambda2), Rho = p.GetValue(Rho),
-            LambdaPerStep = p.GetValue(PerStep), Every = p.GetValue(Every),
+            LambdaPerStep = p.GetValue(PerStep), Every = ParseEvery(p.GetValue(Every)!),
             Layers = p.GetValue(Layers)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
         };
         try { spec.Validate(); }

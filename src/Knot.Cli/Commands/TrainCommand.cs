@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
+using Knot.Compression.Growl;
 using Knot.Data;
 using Knot.Models;
 using Knot.Optim;
@@ -9,7 +10,7 @@ using Spectre.Console;
 namespace Knot.Cli.Commands;
 
 /// <summary>Options that describe a training run, shared by train, growl, sws and dc.</summary>
-public sealed class TrainingOptions
+public sealed class TrainingOptions(float defaultLr = 0.05f, string defaultSchedule = "constant")
 {
     public Option<string> Model { get; } = new("--model") { Description = $"Network: {string.Join(", ", ModelZoo.Names.Order(StringComparer.Ordinal))}.", Required = true };
     public Option<float> Width { get; } = new("--width") { Description = "Width multiplier for hidden layers (1 = the paper's network).", DefaultValueFactory = _ => 1f };
@@ -17,11 +18,11 @@ public sealed class TrainingOptions
     public Option<int> Epochs { get; } = new("--epochs") { Description = "Training epochs.", DefaultValueFactory = _ => 10 };
     public Option<int> BatchSize { get; } = CommonOptions.BatchSize();
     public Option<string> Optimizer { get; } = new("--optimizer") { Description = "sgd, adam or adamw.", DefaultValueFactory = _ => "sgd" };
-    public Option<float> Lr { get; } = new("--lr") { Description = "Learning rate.", DefaultValueFactory = _ => 0.05f };
+    public Option<float> Lr { get; } = new("--lr") { Description = "Learning rate.", DefaultValueFactory = _ => defaultLr };
     public Option<float> Momentum { get; } = new("--momentum") { Description = "SGD momentum.", DefaultValueFactory = _ => 0.9f };
     public Option<bool> Nesterov { get; } = new("--nesterov") { Description = "Nesterov momentum (SGD)." };
     public Option<float> WeightDecay { get; } = new("--weight-decay") { Description = "L2 weight decay (Adam: in the gradient; AdamW: decoupled).", DefaultValueFactory = _ => 0f };
-    public Option<string> Schedule { get; } = new("--lr-schedule") { Description = "constant, step:EVERY:GAMMA, exp:GAMMA or cosine[:MIN].", DefaultValueFactory = _ => "constant" };
+    public Option<string> Schedule { get; } = new("--lr-schedule") { Description = "constant, step:EVERY:GAMMA, exp:GAMMA or cosine[:MIN].", DefaultValueFactory = _ => defaultSchedule };
     public Option<ulong> Seed { get; } = CommonOptions.Seed();
     public Option<int> Threads { get; } = CommonOptions.Threads();
     public Option<bool> Augment { get; } = new("--augment") { Description = "Random crop (padding 4) and horizontal flip: for CIFAR-10." };
@@ -75,11 +76,13 @@ public static class TrainCommand
     public static Command Create()
     {
         var options = new TrainingOptions();
+        var reg = new RegularizerOptions("none");
         var output = new Option<string>("--out") { Description = "Checkpoint to write (after every epoch, atomically).", Required = true };
         var resume = new Option<string?>("--resume") { Description = "Continue the run saved in this checkpoint up to --epochs." };
         var json = CommonOptions.Json();
         var command = new Command("train", "Train a network from scratch (or resume) and write a checkpoint.");
         options.AddTo(command);
+        reg.AddTo(command);
         command.Options.Add(output);
         command.Options.Add(resume);
         command.Options.Add(json);
@@ -88,6 +91,16 @@ public static class TrainCommand
             var o = new Output(p.GetValue(json));
             var (train, test) = TrainingOptions.LoadData(p.GetValue(options.Data));
             var request = options.Request(p, train, p.GetValue(output), p.GetValue(resume));
+            var regularizer = reg.Parse(p);
+            if (!regularizer.IsNone)
+            {
+                int steps = (train.Count + request.BatchSize - 1) / request.BatchSize;
+                request = request with
+                {
+                    Hooks = model => [new ProximalHook(regularizer, regularizer.Targets(request.Spec.Name, model), steps)],
+                    Metadata = new Dictionary<string, string> { ["regularizer"] = regularizer.Describe() },
+                };
+            }
             o.Info($"Training [bold]{request.Spec.Name}[/] on {Markup.Escape(train.Name)} ({train.Count} samples), {request.Epochs} epochs, {request.Optimizer.Kind} lr {request.Optimizer.LearningRate}");
             var result = o.WithProgress(request.Spec.Name, progress => TrainingRun.Run(request, train, test, progress));
             Report(o, result, request.OutPath!);

@@ -14,6 +14,7 @@ public sealed class EpochRecord
     public double? TestAccuracy { get; set; }
     public double LearningRate { get; init; }
     public double Seconds { get; init; }
+    [System.Text.Json.Serialization.JsonObjectCreationHandling(System.Text.Json.Serialization.JsonObjectCreationHandling.Populate)]
     public Dictionary<string, double> Extra { get; } = new(StringComparer.Ordinal);
 }
 

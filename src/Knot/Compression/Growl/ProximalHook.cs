@@ -12,6 +12,7 @@ namespace Knot.Compression.Growl;
 public sealed class ProximalHook : ITrainingHook
 {
     private readonly (string Name, Parameter Parameter, IProximalOperator Operator)[] _targets;
+    private readonly int _every;
 
     public ProximalHook(RegularizerSpec spec, IEnumerable<(string Name, Parameter Parameter)> targets, int stepsPerEpoch)
     {
@@ -19,7 +20,8 @@ public sealed class ProximalHook : ITrainingHook
         if (stepsPerEpoch < 1) throw new ArgumentOutOfRangeException(nameof(stepsPerEpoch), stepsPerEpoch, "Steps per epoch must be >= 1.");
         Spec = spec;
         _targets = targets.Select(t => (t.Name, t.Parameter, spec.CreateOperator(t.Parameter))).ToArray();
-        StepScale = spec.LambdaPerStep ? spec.Every : (double)spec.Every / stepsPerEpoch;
+        _every = spec.Every == RegularizerSpec.OncePerEpoch ? stepsPerEpoch : spec.Every;
+        StepScale = spec.LambdaPerStep ? _every : (double)_every / stepsPerEpoch;
     }
 
     public RegularizerSpec Spec { get; }
@@ -31,7 +33,10 @@ public sealed class ProximalHook : ITrainingHook
 
     public void AfterStep(StepContext context)
     {
-        if ((context.GlobalStep + 1) % Spec.Every != 0) return;
+        bool due = Spec.Every == RegularizerSpec.OncePerEpoch
+            ? context.StepInEpoch + 1 == context.StepsPerEpoch
+            : (context.GlobalStep + 1) % _every == 0;
+        if (!due) return;
         float mu = (float)(context.LearningRate * StepScale);
         foreach (var (_, p, op) in _targets) op.Apply(p.Value.Data, mu);
     }

@@ -25,8 +25,10 @@ public sealed record RegularizerSpec
     public double Rho { get; init; } = 0.5;
     public bool LambdaPerStep { get; init; }
 
-    /// <summary>Apply the prox every K steps (μ scaled by K).</summary>
+    /// <summary>Apply the prox every K steps (μ scaled by K); <see cref="OncePerEpoch"/> (0) applies it after each epoch's last step, like the paper's reference code.</summary>
     public int Every { get; init; } = 1;
+
+    public const int OncePerEpoch = 0;
 
     /// <summary>Parameter names to regularize (e.g. "fc1.weight"); null: the model's default.</summary>
     public IReadOnlyList<string>? Layers { get; init; }
@@ -40,7 +42,7 @@ public sealed record RegularizerSpec
         if (!(Lambda1 > 0) || !double.IsFinite(Lambda1)) throw new ArgumentException($"--lambda1 must be > 0, got {Lambda1}.");
         if (!(Lambda2 >= 0) || !double.IsFinite(Lambda2)) throw new ArgumentException($"--lambda2 must be >= 0, got {Lambda2}.");
         if (!(Rho > 0 && Rho <= 1)) throw new ArgumentException($"--rho must be in (0, 1], got {Rho}.");
-        if (Every < 1) throw new ArgumentException($"--prox-every must be >= 1, got {Every}.");
+        if (Every < 0) throw new ArgumentException($"--prox-every must be 'epoch' or a number of steps >= 1, got {Every}.");
     }
 
     /// <summary>Default targets: growl-mnist regularizes fc1 only (the paper); other nets every FC/conv weight with ≥ 2 input groups.</summary>
@@ -88,9 +90,11 @@ public sealed record RegularizerSpec
         _ => OwlWeights.GroupLasso(n, Lambda1),
     };
 
+    private string EveryText => Every == OncePerEpoch ? ", prox once per epoch" : Every == 1 ? "" : $", prox every {Every} steps";
+
     public string Describe() => IsNone ? "none" : Kind switch
     {
-        "growl" or "owl" => string.Create(CultureInfo.InvariantCulture, $"{Kind} ({Family}, Λ1={Lambda1}, Λ2={Lambda2}, ρ={Rho}{(LambdaPerStep ? ", per step" : ", per epoch")})"),
-        _ => string.Create(CultureInfo.InvariantCulture, $"{Kind} (λ={Lambda1}{(LambdaPerStep ? ", per step" : ", per epoch")})"),
+        "growl" or "owl" => string.Create(CultureInfo.InvariantCulture, $"{Kind} ({Family}, Λ1={Lambda1}, Λ2={Lambda2}, ρ={Rho}{(LambdaPerStep ? ", per step" : ", per epoch")}{EveryText})"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"{Kind} (λ={Lambda1}{(LambdaPerStep ? ", per step" : ", per epoch")}{EveryText})"),
     };
 }
