@@ -21,6 +21,8 @@ public static class Program
             TrainCommand.Create(),
             EvalCommand.Create(),
             InspectCommand.Create(),
+            InteropCommands.Import(),
+            InteropCommands.Export(),
             GrowlCommand.Create(),
             RunRecipeCommand.Create(BuildRoot),
         };
