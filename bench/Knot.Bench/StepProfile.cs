@@ -1,0 +1,159 @@
+using System.Diagnostics;
+using System.Globalization;
+using Knot.Autograd.Ops;
+using Knot.Data;
+using Knot.Kernels;
+using Knot.Models;
+using Knot.Nn;
+using Knot.Optim;
+using Knot.Tensors;
+
+namespace Knot.Bench;
+
+/// <summary>
+/// <c>profile [--models ...] [--threads 1,2] [--steps N] [--warmup N]</c>: where one training step (batch 128, SGD
+/// momentum 0.9) spends its time, per layer. It replays <see cref="Knot.Training.Trainer.Step"/> piece by piece:
+/// batch copy, zero-grad, each top-level layer's forward, the loss, each recorded node's backward (walked in
+/// reverse topological order, as the autograd engine does, but with a clock around every node) and the optimizer
+/// step. Prints the median milliseconds of each piece over the timed steps and its share of the summed medians.
+/// </summary>
+internal static class StepProfile
+{
+    public static int Run(string[] args)
+    {
+        var options = BenchOptions.Parse(args, defaultRounds: 1);
+        var data = DataSpec.Parse("mnist").Load(DataSplit.Train);
+        int saved = Parallelism.ThreadCount;
+        try
+        {
+            foreach (var name in options.Models)
+            {
+                foreach (int threads in options.Threads)
+                {
+                    Parallelism.ThreadCount = threads;
+                    Profile(name, data, threads, options.Steps ?? 60, options.Warmup);
+                }
+            }
+        }
+        finally
+        {
+            Parallelism.ThreadCount = saved;
+        }
+        return 0;
+    }
+
+    private static void Profile(string name, LabeledDataset data, int threads, int steps, int warmup)
+    {
+        var model = ModelZoo.Create(name, seed: 1);
+        var optimizer = new Sgd(model.Parameters(), learningRate: 0.01f, momentum: 0.9f);
+        var loader = new DataLoader(data, new DataLoaderOptions { BatchSize = 128, Seed = 1, DropLast = true });
+        var arena = new TensorArena();
+        var layers = model.Children;
+        var samples = new Dictionary<string, List<double>>();
+        var order = new List<string>();
+        var timer = new Stopwatch();
+
+        void Record(string key, double ms)
+        {
+            if (!samples.TryGetValue(key, out var list)) { samples[key] = list = []; order.Add(key); }
+            list.Add(ms);
+        }
+
+        var totals = new List<double>();
+        for (int step = 0; step < warmup + steps; step++)
+        {
+            bool timed = step >= warmup;
+            var laps = new List<(string, double)>();
+            long stepStart = Stopwatch.GetTimestamp();
+            long t = Stopwatch.GetTimestamp();
+            void Lap(string key)
+            {
+                long now = Stopwatch.GetTimestamp();
+                laps.Add((key, Stopwatch.GetElapsedTime(t, now).TotalMilliseconds));
+                t = Stopwatch.GetTimestamp();
+            }
+
+            var batch = loader.GetBatch(step / loader.BatchesPerEpoch, step % loader.BatchesPerEpoch);
+            Lap("data: batch copy");
+            using (arena.Activate())
+            {
+                arena.Reset();
+                optimizer.ZeroGrad();
+                model.Train();
+                Lap("zero grad");
+
+                var producedBy = new Dictionary<Tensor, string>(ReferenceEqualityComparer.Instance);
+                var x = batch.Images;
+                foreach (var (layerName, layer) in layers)
+                {
+                    x = layer.Forward(x);
+                    producedBy[x] = layerName;
+                    Lap($"fwd {layerName}");
+                }
+                var loss = Op.CrossEntropy(x, batch.Labels, batch.Labels);
+                _ = loss.Item();
+                producedBy[loss] = "loss";
+                Lap("fwd loss");
+
+                // Reverse topological order, then each node's backward under the clock.
+                var topo = TopologicalOrder(loss);
+                loss.Grad = new Tensor(loss.Shape, [1f]);
+                Lap("bwd: graph walk");
+                for (int i = topo.Count - 1; i >= 0; i--)
+                {
+                    var node = topo[i];
+                    if (node.Grad is null || node.GradFn is null) continue;
+                    node.GradFn.Backward(node);
+                    Lap($"bwd {(producedBy.TryGetValue(node, out var layerName) ? layerName : "(inner)")} [{node.GradFn.Name}]");
+                }
+
+                optimizer.Step();
+                Lap("sgd step");
+            }
+            double total = Stopwatch.GetElapsedTime(stepStart).TotalMilliseconds;
+            if (!timed) continue;
+            totals.Add(total);
+            foreach (var (key, ms) in laps) Record(key, ms);
+        }
+
+        double Median(List<double> v)
+        {
+            var s = v.Order().ToArray();
+            return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
+        }
+
+        double sum = order.Sum(k => Median(samples[k]));
+        double totalMedian = Median(totals);
+        Console.WriteLine(FormattableString.Invariant(
+            $"# {name}, batch 128, {threads} thread(s), {steps} timed steps; step median {totalMedian:F2} ms ({128 / totalMedian * 1000:F0} samples/s); loadavg {TrainBench.LoadAverage()}"));
+        Console.WriteLine($"{"piece",-36} {"median ms",10} {"share",7}");
+        foreach (var key in order)
+        {
+            double m = Median(samples[key]);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{key,-36} {m,10:F3} {100 * m / sum,6:F1}%"));
+        }
+        Console.WriteLine();
+    }
+
+    private static List<Tensor> TopologicalOrder(Tensor root)
+    {
+        var order = new List<Tensor>();
+        var seen = new HashSet<Tensor>(ReferenceEqualityComparer.Instance) { root };
+        var stack = new Stack<(Tensor Tensor, int Next)>();
+        stack.Push((root, 0));
+        while (stack.Count > 0)
+        {
+            var (t, next) = stack.Pop();
+            var inputs = t.GradFn?.Inputs;
+            if (inputs is not null && next < inputs.Length)
+            {
+                stack.Push((t, next + 1));
+                var child = inputs[next];
+                if (child.RequiresGrad && child.GradFn is not null && seen.Add(child)) stack.Push((child, 0));
+                continue;
+            }
+            order.Add(t);
+        }
+        return order;
+    }
+}
