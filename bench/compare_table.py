@@ -20,6 +20,8 @@ def main(path):
                 continue
             r = json.loads(line)
             cfg = f"t{r['threads']}" + (f"/blas{r['blas_threads']}" if "blas_threads" in r else "")
+            if r.get("clock", "wall") == "cpu":
+                cfg += "/cpu"
             runs[(r["framework"], r["mode"], r["model"], cfg)].append(r["median"])
             loads.append(float(r["loadavg"].split()[0]))
     if not runs:

@@ -12,7 +12,7 @@ using Knot.Training;
 namespace Knot.Bench;
 
 /// <summary>
-/// <c>train|infer [--models lenet-300-100,lenet-5-caffe] [--threads 1,2] [--rounds N] [--steps N] [--warmup N]</c>:
+/// <c>train|infer [--models lenet-300-100,lenet-5-caffe] [--threads 1,2] [--rounds N] [--steps N] [--warmup N] [--clock wall|cpu]</c>:
 /// end-to-end throughput on MNIST (from <c>$KNOT_DATA/mnist</c>), one JSON line per (model, threads).
 /// <list type="bullet">
 /// <item><c>train</c>: <see cref="Trainer.Step"/> over a shuffled <see cref="DataLoader"/> (batch 128, SGD lr 0.01
@@ -21,6 +21,8 @@ namespace Knot.Bench;
 /// <item><c>infer</c>: eval mode, no grad, batch 1000 over the 10k test images (forward + arg-max); each round is one
 ///   full pass.</item>
 /// </list>
+/// <c>--clock cpu</c> divides by the process's CPU time instead of wall time: on an overloaded, shared machine that
+/// still measures per-core speed at 1 thread (time spent descheduled does not count), never multi-thread scaling.
 /// bench/torch_train.py measures the same things and prints the same fields, so bench/compare.sh can pair them.
 /// </summary>
 internal static class TrainBench
@@ -44,7 +46,7 @@ internal static class TrainBench
                 {
                     Parallelism.ThreadCount = threads;
                     var rates = train ? TimeTraining(model, data, options) : TimeInference(model, data, options);
-                    Console.WriteLine(Json(train ? "train" : "infer", model, threads, train ? 128 : 1000, rates));
+                    Console.WriteLine(Json(train ? "train" : "infer", model, threads, train ? 128 : 1000, options.CpuClock, rates));
                 }
             }
         }
@@ -70,14 +72,14 @@ internal static class TrainBench
         for (int r = 0; r < rates.Length; r++)
         {
             long samples = 0;
-            long start = Stopwatch.GetTimestamp();
+            var clock = BenchClock.Start(options.CpuClock);
             for (int i = 0; i < steps; i++)
             {
                 var batch = stream.Next();
                 trainer.Step(batch);
                 samples += batch.Count;
             }
-            rates[r] = samples / Stopwatch.GetElapsedTime(start).TotalSeconds;
+            rates[r] = samples / clock.ElapsedSeconds();
         }
         return rates;
     }
@@ -108,21 +110,21 @@ internal static class TrainBench
         var rates = new double[options.Rounds];
         for (int r = 0; r < rates.Length; r++)
         {
-            long start = Stopwatch.GetTimestamp();
+            var clock = BenchClock.Start(options.CpuClock);
             sink += Pass();
-            rates[r] = data.Count / Stopwatch.GetElapsedTime(start).TotalSeconds;
+            rates[r] = data.Count / clock.ElapsedSeconds();
         }
         GC.KeepAlive(sink);
         return rates;
     }
 
-    private static string Json(string mode, string model, int threads, int batch, double[] rates)
+    private static string Json(string mode, string model, int threads, int batch, bool cpuClock, double[] rates)
     {
         var sorted = rates.Order().ToArray();
         double median = sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
         string all = string.Join(",", rates.Select(r => r.ToString("F1", CultureInfo.InvariantCulture)));
         return FormattableString.Invariant(
-            $"{{\"framework\":\"knot\",\"mode\":\"{mode}\",\"model\":\"{model}\",\"threads\":{threads},\"batch\":{batch},\"median\":{median:F1},\"best\":{sorted[^1]:F1},\"rounds\":[{all}],\"loadavg\":\"{LoadAverage()}\"}}");
+            $"{{\"framework\":\"knot\",\"mode\":\"{mode}\",\"model\":\"{model}\",\"threads\":{threads},\"batch\":{batch},\"clock\":\"{(cpuClock ? "cpu" : "wall")}\",\"median\":{median:F1},\"best\":{sorted[^1]:F1},\"rounds\":[{all}],\"loadavg\":\"{LoadAverage()}\"}}");
     }
 
     public static string LoadAverage()
@@ -152,7 +154,7 @@ internal static class TrainBench
 }
 
 /// <summary>Options shared by the train, infer and profile commands.</summary>
-internal sealed record BenchOptions(string[] Models, int[] Threads, int Rounds, int? Steps, int Warmup)
+internal sealed record BenchOptions(string[] Models, int[] Threads, int Rounds, int? Steps, int Warmup, bool CpuClock)
 {
     public static BenchOptions Parse(string[] args, int defaultRounds)
     {
@@ -160,6 +162,7 @@ internal sealed record BenchOptions(string[] Models, int[] Threads, int Rounds, 
         int[] threads = [1, 2];
         int rounds = defaultRounds, warmup = 10;
         int? steps = null;
+        bool cpuClock = false;
         for (int i = 0; i < args.Length; i++)
         {
             if (i + 1 >= args.Length) throw new ArgumentException($"Option '{args[i]}' needs a value.");
@@ -171,15 +174,44 @@ internal sealed record BenchOptions(string[] Models, int[] Threads, int Rounds, 
                 case "--rounds": rounds = Positive("--rounds", value); break;
                 case "--steps": steps = Positive("--steps", value); break;
                 case "--warmup": warmup = Positive("--warmup", value); break;
-                default: throw new ArgumentException($"Unknown option '{args[i - 1]}'; known: --models, --threads, --rounds, --steps, --warmup.");
+                case "--clock":
+                    cpuClock = value switch
+                    {
+                        "wall" => false,
+                        "cpu" => true,
+                        _ => throw new ArgumentException($"--clock expects wall or cpu, got '{value}'."),
+                    };
+                    break;
+                default: throw new ArgumentException($"Unknown option '{args[i - 1]}'; known: --models, --threads, --rounds, --steps, --warmup, --clock.");
             }
         }
         foreach (var m in models) ModelZoo.Describe(m); // unknown names fail here with the list of known ones
-        return new BenchOptions(models, threads, rounds, steps, warmup);
+        return new BenchOptions(models, threads, rounds, steps, warmup, cpuClock);
     }
 
     private static int Positive(string option, string value) =>
         int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) && n >= 1
             ? n
             : throw new ArgumentException($"{option} expects a positive integer, got '{value}'.");
+}
+
+/// <summary>Wall time, or the process's CPU time (all its threads) when <c>cpu</c> is set.</summary>
+internal readonly struct BenchClock
+{
+    private readonly bool _cpu;
+    private readonly long _wallStart;
+    private readonly TimeSpan _cpuStart;
+
+    private BenchClock(bool cpu)
+    {
+        _cpu = cpu;
+        _wallStart = Stopwatch.GetTimestamp();
+        _cpuStart = cpu ? Process.GetCurrentProcess().TotalProcessorTime : default;
+    }
+
+    public static BenchClock Start(bool cpu) => new(cpu);
+
+    public double ElapsedSeconds() => _cpu
+        ? (Process.GetCurrentProcess().TotalProcessorTime - _cpuStart).TotalSeconds
+        : Stopwatch.GetElapsedTime(_wallStart).TotalSeconds;
 }
