@@ -11,11 +11,12 @@ using Knot.Tensors;
 namespace Knot.Bench;
 
 /// <summary>
-/// <c>profile [--models ...] [--threads 1,2] [--steps N] [--warmup N]</c>: where one training step (batch 128, SGD
+/// <c>profile [--models ...] [--threads 1,2] [--steps N] [--warmup N] [--clock wall|cpu]</c>: where one training step (batch 128, SGD
 /// momentum 0.9) spends its time, per layer. It replays <see cref="Knot.Training.Trainer.Step"/> piece by piece:
 /// batch copy, zero-grad, each top-level layer's forward, the loss, each recorded node's backward (walked in
 /// reverse topological order, as the autograd engine does, but with a clock around every node) and the optimizer
-/// step. Prints the median milliseconds of each piece over the timed steps and its share of the summed medians.
+/// step. <c>--clock cpu</c> times with the calling thread's CPU time (use with --threads 1 on a loaded machine:
+/// wall-clock laps there mostly measure waiting for a core). Prints the median milliseconds of each piece over the timed steps and its share of the summed medians.
 /// </summary>
 internal static class StepProfile
 {
@@ -31,7 +32,7 @@ internal static class StepProfile
                 foreach (int threads in options.Threads)
                 {
                     Parallelism.ThreadCount = threads;
-                    Profile(name, data, threads, options.Steps ?? 60, options.Warmup);
+                    Profile(name, data, threads, options.Steps ?? 60, options.Warmup, options.CpuClock);
                 }
             }
         }
@@ -42,8 +43,11 @@ internal static class StepProfile
         return 0;
     }
 
-    private static void Profile(string name, LabeledDataset data, int threads, int steps, int warmup)
+    private static void Profile(string name, LabeledDataset data, int threads, int steps, int warmup, bool cpuClock)
     {
+        if (cpuClock && !ThreadCpuClock.IsAvailable) throw new PlatformNotSupportedException("--clock cpu needs Linux clock_gettime(CLOCK_THREAD_CPUTIME_ID).");
+        // Nanoseconds of wall or thread-CPU time.
+        Func<long> now = cpuClock ? ThreadCpuClock.NowNanoseconds : () => (long)(Stopwatch.GetTimestamp() * (1e9 / Stopwatch.Frequency));
         var model = ModelZoo.Create(name, seed: 1);
         var optimizer = new Sgd(model.Parameters(), learningRate: 0.01f, momentum: 0.9f);
         var loader = new DataLoader(data, new DataLoaderOptions { BatchSize = 128, Seed = 1, DropLast = true });
@@ -64,13 +68,13 @@ internal static class StepProfile
         {
             bool timed = step >= warmup;
             var laps = new List<(string, double)>();
-            long stepStart = Stopwatch.GetTimestamp();
-            long t = Stopwatch.GetTimestamp();
+            long stepStart = now();
+            long t = now();
             void Lap(string key)
             {
-                long now = Stopwatch.GetTimestamp();
-                laps.Add((key, Stopwatch.GetElapsedTime(t, now).TotalMilliseconds));
-                t = Stopwatch.GetTimestamp();
+                long end = now();
+                laps.Add((key, (end - t) / 1e6));
+                t = now();
             }
 
             var batch = loader.GetBatch(step / loader.BatchesPerEpoch, step % loader.BatchesPerEpoch);
@@ -110,7 +114,7 @@ internal static class StepProfile
                 optimizer.Step();
                 Lap("sgd step");
             }
-            double total = Stopwatch.GetElapsedTime(stepStart).TotalMilliseconds;
+            double total = (now() - stepStart) / 1e6;
             if (!timed) continue;
             totals.Add(total);
             foreach (var (key, ms) in laps) Record(key, ms);
@@ -125,7 +129,7 @@ internal static class StepProfile
         double sum = order.Sum(k => Median(samples[k]));
         double totalMedian = Median(totals);
         Console.WriteLine(FormattableString.Invariant(
-            $"# {name}, batch 128, {threads} thread(s), {steps} timed steps; step median {totalMedian:F2} ms ({128 / totalMedian * 1000:F0} samples/s); loadavg {TrainBench.LoadAverage()}"));
+            $"# {name}, batch 128, {threads} thread(s), {steps} timed steps, {(cpuClock ? "thread CPU" : "wall")} clock; step median {totalMedian:F2} ms ({128 / totalMedian * 1000:F0} samples/s); loadavg {TrainBench.LoadAverage()}"));
         Console.WriteLine($"{"piece",-36} {"median ms",10} {"share",7}");
         foreach (var key in order)
         {
