@@ -7,11 +7,11 @@ using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 namespace Knot.Bench;
 
 /// <summary>
-/// <c>profile-conv [--threads 1,2] [--steps N]</c>: LeNet-5-Caffe's two convolutions at batch 128 taken apart into the
+/// <c>profile-conv [--threads 1,2] [--steps N] [--clock wall|cpu]</c>: LeNet-5-Caffe's two convolutions at batch 128 taken apart into the
 /// pieces <see cref="Convolution"/> runs (im2col, GEMM, bias, layout copies, col2im), replayed here with the same
 /// public kernels, the same chunking (<see cref="Convolution.ChunkImages"/>) and the same GEMM shapes, each piece
 /// summed over the batch. Shows which piece of a convolution layer costs what; the per-layer totals in
-/// <c>profile</c> are the ground truth.
+/// <c>profile</c> are the ground truth. <c>--clock cpu</c>: the calling thread's CPU time (1 thread, loaded machine).
 /// </summary>
 internal static class ConvParts
 {
@@ -26,9 +26,9 @@ internal static class ConvParts
             foreach (int threads in options.Threads)
             {
                 Parallelism.ThreadCount = threads;
-                Console.WriteLine(FormattableString.Invariant($"# LeNet-5-Caffe conv pieces, batch {Batch}, {threads} thread(s), median of {options.Steps ?? 20} runs; loadavg {TrainBench.LoadAverage()}"));
-                Layer("conv1", new ConvolutionGeometry(Batch, 1, 28, 28, 5, 5, 1, 1, 0, 0), 20, needInputGrad: false, options.Steps ?? 20);
-                Layer("conv2", new ConvolutionGeometry(Batch, 20, 12, 12, 5, 5, 1, 1, 0, 0), 50, needInputGrad: true, options.Steps ?? 20);
+                Console.WriteLine(FormattableString.Invariant($"# LeNet-5-Caffe conv pieces, batch {Batch}, {threads} thread(s), {(options.CpuClock ? "thread CPU" : "wall")} clock, median of {options.Steps ?? 20} runs; loadavg {TrainBench.LoadAverage()}"));
+                Layer("conv1", new ConvolutionGeometry(Batch, 1, 28, 28, 5, 5, 1, 1, 0, 0), 20, needInputGrad: false, options.Steps ?? 20, options.CpuClock);
+                Layer("conv2", new ConvolutionGeometry(Batch, 20, 12, 12, 5, 5, 1, 1, 0, 0), 50, needInputGrad: true, options.Steps ?? 20, options.CpuClock);
                 Console.WriteLine();
             }
         }
@@ -39,8 +39,9 @@ internal static class ConvParts
         return 0;
     }
 
-    private static void Layer(string name, ConvolutionGeometry g, int cout, bool needInputGrad, int runs)
+    private static void Layer(string name, ConvolutionGeometry g, int cout, bool needInputGrad, int runs, bool cpuClock)
     {
+        Func<long> now = cpuClock ? ThreadCpuClock.NowNanoseconds : () => (long)(Stopwatch.GetTimestamp() * (1e9 / Stopwatch.Frequency));
         var rng = new KnotRandom(7);
         int plane = g.OutputPlane, patch = g.PatchSize, inSize = g.Channels * g.InputPlane, outSize = cout * plane;
         int chunk = Convolution.ChunkImages(g);
@@ -63,9 +64,9 @@ internal static class ConvParts
             var acc = new Dictionary<string, double>();
             void Time(string key, Action action)
             {
-                long t0 = Stopwatch.GetTimestamp();
+                long t0 = now();
                 action();
-                double ms = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+                double ms = (now() - t0) / 1e6;
                 acc[key] = acc.GetValueOrDefault(key) + ms;
             }
 
