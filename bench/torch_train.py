@@ -110,7 +110,7 @@ def time_inference(name, images, labels, rounds, warmup, clock):
         correct = 0
         with torch.no_grad():
             for s in range(0, images.shape[0], 1000):
-                x = images[s: s + 1000].contiguous()  # the loader's copy into a batch buffer
+                x = images[s: s + 1000].clone()  # as Knot's loader, copy the batch out of the dataset array
                 correct += int((model(x).argmax(1) == labels[s: s + 1000]).sum())
         return correct
 
@@ -139,7 +139,7 @@ def main():
     p.add_argument("--threads", type=int, default=1, help="torch.set_num_threads")
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--steps", type=int, default=0, help="steps per training round (0: 150 for lenet-300-100, 40 for lenet-5-caffe)")
-    p.add_argument("--warmup", type=int, default=10)
+    p.add_argument("--warmup", type=int, default=20)
     p.add_argument("--clock", choices=["wall", "cpu"], default="wall",
                    help="cpu: divide by process CPU time (per-core speed on a loaded machine; use with 1 thread)")
     a = p.parse_args()

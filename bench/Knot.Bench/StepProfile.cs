@@ -15,15 +15,18 @@ namespace Knot.Bench;
 /// momentum 0.9) spends its time, per layer. It replays <see cref="Knot.Training.Trainer.Step"/> piece by piece:
 /// batch copy, zero-grad, each top-level layer's forward, the loss, each recorded node's backward (walked in
 /// reverse topological order, as the autograd engine does, but with a clock around every node) and the optimizer
-/// step. <c>--clock cpu</c> times with the calling thread's CPU time (use with --threads 1 on a loaded machine:
+/// step. <c>--inference</c> instead times each layer's forward over the 10k test images (batch 1000, eval, no
+/// grad), summed per pass, median of passes. <c>--clock cpu</c> times with the calling thread's CPU time (use with --threads 1 on a loaded machine:
 /// wall-clock laps there mostly measure waiting for a core). Prints the median milliseconds of each piece over the timed steps and its share of the summed medians.
 /// </summary>
 internal static class StepProfile
 {
     public static int Run(string[] args)
     {
+        bool inference = args.Contains("--inference");
+        args = [.. args.Where(a => a != "--inference")];
         var options = BenchOptions.Parse(args, defaultRounds: 1);
-        var data = DataSpec.Parse("mnist").Load(DataSplit.Train);
+        var data = DataSpec.Parse("mnist").Load(inference ? DataSplit.Test : DataSplit.Train);
         int saved = Parallelism.ThreadCount;
         try
         {
@@ -32,7 +35,8 @@ internal static class StepProfile
                 foreach (int threads in options.Threads)
                 {
                     Parallelism.ThreadCount = threads;
-                    Profile(name, data, threads, options.Steps ?? 60, options.Warmup, options.CpuClock);
+                    if (inference) ProfileInference(name, data, threads, options.Steps ?? 5, options.CpuClock);
+                    else Profile(name, data, threads, options.Steps ?? 60, options.Warmup, options.CpuClock);
                 }
             }
         }
@@ -131,6 +135,77 @@ internal static class StepProfile
         Console.WriteLine(FormattableString.Invariant(
             $"# {name}, batch 128, {threads} thread(s), {steps} timed steps, {(cpuClock ? "thread CPU" : "wall")} clock; step median {totalMedian:F2} ms ({128 / totalMedian * 1000:F0} samples/s); loadavg {TrainBench.LoadAverage()}"));
         Console.WriteLine($"{"piece",-36} {"median ms",10} {"share",7}");
+        foreach (var key in order)
+        {
+            double m = Median(samples[key]);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{key,-36} {m,10:F3} {100 * m / sum,6:F1}%"));
+        }
+        Console.WriteLine();
+    }
+
+    private static void ProfileInference(string name, LabeledDataset data, int threads, int passes, bool cpuClock)
+    {
+        Func<long> now = cpuClock ? ThreadCpuClock.NowNanoseconds : () => (long)(Stopwatch.GetTimestamp() * (1e9 / Stopwatch.Frequency));
+        var model = ModelZoo.Create(name, seed: 1);
+        model.Eval();
+        var loader = new DataLoader(data, new DataLoaderOptions { BatchSize = 1000, Shuffle = false });
+        var arena = new TensorArena();
+        var samples = new Dictionary<string, List<double>>();
+        var order = new List<string>();
+        var totals = new List<double>();
+        for (int pass = 0; pass < passes + 2; pass++)
+        {
+            var acc = new Dictionary<string, double>();
+            var keys = new List<string>();
+            long passStart = now();
+            using (Knot.Autograd.GradMode.NoGrad())
+            using (arena.Activate())
+            {
+                for (int b = 0; b < loader.BatchesPerEpoch; b++)
+                {
+                    long t = now();
+                    void Lap(string key)
+                    {
+                        long end = now();
+                        if (!acc.ContainsKey(key)) keys.Add(key);
+                        acc[key] = acc.GetValueOrDefault(key) + (end - t) / 1e6;
+                        t = now();
+                    }
+                    arena.Reset();
+                    var batch = loader.GetBatch(0, b);
+                    Lap("data: batch copy");
+                    var x = batch.Images;
+                    foreach (var (layerName, layer) in model.Children)
+                    {
+                        x = layer.Forward(x);
+                        Lap($"fwd {layerName}");
+                    }
+                    _ = Knot.Training.Metrics.CountCorrect(x, batch.Labels);
+                    Lap("arg-max");
+                }
+                arena.Reset();
+            }
+            double total = (now() - passStart) / 1e6;
+            if (pass < 2) continue; // warm-up
+            totals.Add(total);
+            foreach (var key in keys)
+            {
+                if (!samples.TryGetValue(key, out var list)) { samples[key] = list = []; order.Add(key); }
+                list.Add(acc[key]);
+            }
+        }
+
+        double Median(List<double> v)
+        {
+            var s = v.Order().ToArray();
+            return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
+        }
+
+        double sum = order.Sum(k => Median(samples[k]));
+        double totalMedian = Median(totals);
+        Console.WriteLine(FormattableString.Invariant(
+            $"# {name} inference, 10 batches of 1000, {threads} thread(s), {passes} timed passes, {(cpuClock ? "thread CPU" : "wall")} clock; pass median {totalMedian:F2} ms ({data.Count / totalMedian * 1000:F0} samples/s); loadavg {TrainBench.LoadAverage()}"));
+        Console.WriteLine($"{"piece (per pass)",-36} {"median ms",10} {"share",7}");
         foreach (var key in order)
         {
             double m = Median(samples[key]);

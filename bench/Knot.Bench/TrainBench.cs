@@ -160,7 +160,7 @@ internal sealed record BenchOptions(string[] Models, int[] Threads, int Rounds, 
     {
         string[] models = TrainBench.DefaultModels;
         int[] threads = [1, 2];
-        int rounds = defaultRounds, warmup = 10;
+        int rounds = defaultRounds, warmup = 20;
         int? steps = null;
         bool cpuClock = false;
         for (int i = 0; i < args.Length; i++)
