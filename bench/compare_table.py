@@ -36,13 +36,13 @@ def main(path):
         if med > best.get((fw, mode, model), ("", 0))[1]:
             best[(fw, mode, model)] = (cfg, med)
     print()
-    print(f"{'mode':6} {'model':14} {'Knot best':>18} {'PyTorch best':>22} {'Knot/PyTorch':>13}")
+    print(f"{'mode':6} {'model':14} {'Knot best (config)':>24} {'PyTorch best (config)':>28} {'Knot/PyTorch':>13}")
     for mode in ("train", "infer"):
         for model in ("lenet-300-100", "lenet-5-caffe"):
             k, t = best.get(("knot", mode, model)), best.get(("torch", mode, model))
             if not k or not t:
                 continue
-            print(f"{mode:6} {model:14} {k[1]:10.0f} ({k[0]:>5}) {t[1]:10.0f} ({t[0]:>9}) {k[1] / t[1]:13.2f}")
+            print(f"{mode:6} {model:14} {k[1]:10.0f} ({k[0]:>11}) {t[1]:10.0f} ({t[0]:>15}) {k[1] / t[1]:13.2f}")
     print(f"(samples/s; loadavg (1 min) during the runs: min {min(loads):.1f}, median {statistics.median(loads):.1f}, max {max(loads):.1f})")
 
 
