@@ -20,11 +20,23 @@ public static class Program
         if (args.Length > 0)
         {
             foreach (var command in Commands)
-                if (command.Name == args[0]) return command.Run(args[1..]);
+            {
+                if (command.Name != args[0]) continue;
+                try
+                {
+                    return command.Run(args[1..]);
+                }
+                catch (Exception ex) when (ex is ArgumentException or IOException or PlatformNotSupportedException)
+                {
+                    // Bad options or missing/corrupt data: the message names what is wrong; a stack trace would not help.
+                    Console.Error.WriteLine($"Knot.Bench {command.Name}: {ex.Message}");
+                    return ex is ArgumentException ? 2 : 1;
+                }
+            }
         }
 
         Console.Error.WriteLine("usage: Knot.Bench <command> [options]");
-        foreach (var command in Commands) Console.Error.WriteLine($"  {command.Name,-8} {command.Help}");
+        foreach (var command in Commands) Console.Error.WriteLine($"  {command.Name,-13} {command.Help}");
         return 2;
     }
 }
