@@ -1,3 +1,5 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
 using Knot.Nn;
 using Knot.Tensors;
 
@@ -53,15 +55,42 @@ public sealed class Sgd : Optimizer
                 var buf = _momentum[gi][pi].AsSpan();
                 bool first = !_hasMomentum[gi][pi];
                 _hasMomentum[gi][pi] = true;
-                float mu = Momentum, keep = 1f - Dampening;
-                for (int i = 0; i < w.Length; i++)
-                {
-                    float g = grad[i] + wd * w[i];
-                    float b = first ? g : mu * buf[i] + keep * g;
-                    buf[i] = b;
-                    w[i] -= lr * (Nesterov ? g + mu * b : b);
-                }
+                UpdateWithMomentum(w, grad, buf, lr, wd, Momentum, 1f - Dampening, first, Nesterov);
             }
+        }
+    }
+
+    /// <summary>
+    /// One fused pass per parameter. The vector body performs exactly the scalar tail's operations in the same
+    /// order (separate multiplies and adds, no FMA contraction), so results do not depend on the vector width.
+    /// </summary>
+    private static void UpdateWithMomentum(Span<float> w, ReadOnlySpan<float> grad, Span<float> buf, float lr, float wd, float mu, float keep, bool first, bool nesterov)
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated && w.Length >= Vector<float>.Count)
+        {
+            var vw = MemoryMarshal.Cast<float, Vector<float>>(w);
+            var vg = MemoryMarshal.Cast<float, Vector<float>>(grad);
+            var vb = MemoryMarshal.Cast<float, Vector<float>>(buf);
+            var vLr = new Vector<float>(lr);
+            var vWd = new Vector<float>(wd);
+            var vMu = new Vector<float>(mu);
+            var vKeep = new Vector<float>(keep);
+            for (int v = 0; v < vw.Length; v++)
+            {
+                var g = vg[v] + vWd * vw[v];
+                var b = first ? g : vMu * vb[v] + vKeep * g;
+                vb[v] = b;
+                vw[v] -= vLr * (nesterov ? g + vMu * b : b);
+            }
+            i = vw.Length * Vector<float>.Count;
+        }
+        for (; i < w.Length; i++)
+        {
+            float g = grad[i] + wd * w[i];
+            float b = first ? g : mu * buf[i] + keep * g;
+            buf[i] = b;
+            w[i] -= lr * (nesterov ? g + mu * b : b);
         }
     }
 

@@ -99,3 +99,36 @@ public sealed class OptimizerTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new Sgd([p], float.NaN));
     }
 }
+
+public sealed class SgdVectorPathTests
+{
+    [Theory]
+    [InlineData(false, 0f)]
+    [InlineData(true, 0f)]
+    [InlineData(false, 0.3f)]
+    public void VectorizedUpdateIsBitIdenticalToTheScalarFormula(bool nesterov, float dampening)
+    {
+        const int n = 1037; // vector body plus a ragged tail
+        var rng = new KnotRandom(3);
+        var w0 = Enumerable.Range(0, n).Select(_ => (float)rng.NextNormal()).ToArray();
+        var grads = Enumerable.Range(0, 3).Select(_ => Enumerable.Range(0, n).Select(_ => (float)rng.NextNormal()).ToArray()).ToArray();
+        var p = new Parameter(Tensor.FromArray((float[])w0.Clone(), n));
+        var opt = new Sgd([new ParameterGroup([p], 0.1f, 0.01f)], 0.9f, nesterov, nesterov ? 0f : dampening);
+        var w = (float[])w0.Clone();
+        var buf = new float[n];
+        float keep = 1f - (nesterov ? 0f : dampening);
+        for (int step = 0; step < grads.Length; step++)
+        {
+            grads[step].CopyTo(p.Grad.Data, 0);
+            opt.Step();
+            for (int i = 0; i < n; i++)
+            {
+                float g = grads[step][i] + 0.01f * w[i];
+                float b = step == 0 ? g : 0.9f * buf[i] + keep * g;
+                buf[i] = b;
+                w[i] -= 0.1f * (nesterov ? g + 0.9f * b : b);
+            }
+        }
+        Assert.Equal(w, p.Value.Data);
+    }
+}
