@@ -22,6 +22,9 @@ public static class Program
             EvalCommand.Create(),
             InspectCommand.Create(),
             GrowlCommand.Create(),
+            PackCommand.Create(),
+            PruneCommand.Create(),
+            DcCommand.Create(),
         };
         return root;
     }
