@@ -76,14 +76,20 @@ public sealed class CompressionOptions
         return result;
     }
 
-    public static (LoadedModel Loaded, Sequential Model, LabeledDataset Train, LabeledDataset Test) Load(ParseResult p, CompressionOptions c)
+    public static (LoadedModel Loaded, Sequential Model) LoadModel(ParseResult p, CompressionOptions c)
     {
         var loaded = ModelCheckpoint.Load(p.GetValue(c.From)!);
         if (loaded.Model is not Sequential model)
             throw new UsageException($"{Path.GetFileName(loaded.Path)}: model {loaded.Spec.Name} is not a plain sequential network.");
+        return (loaded, model);
+    }
+
+    /// <summary>Loaded after the options are checked, so a bad option is reported before a slow or failing data load.</summary>
+    public static (LabeledDataset Train, LabeledDataset Test) LoadData(ParseResult p, CompressionOptions c, LoadedModel loaded)
+    {
         var (train, test) = TrainingOptions.LoadData(p.GetValue(c.Data));
         TrainingRun.CheckDataFitsModel(loaded.Spec, train);
-        return (loaded, model, train, test);
+        return (train, test);
     }
 }
 
@@ -105,13 +111,14 @@ public static class DcCommand
         command.SetAction(p => CommonOptions.Run(() =>
         {
             var o = new Output(p.GetValue(c.Json));
-            var (loaded, model, train, test) = CompressionOptions.Load(p, c);
+            var (loaded, model) = CompressionOptions.LoadModel(p, c);
             var options = c.Parse(p, loaded.Spec.Name, requireRule: false);
             int ft = p.GetValue(fineTune);
             CommonOptions.RequireNonNegative(ft, "--finetune-epochs");
             options = options with { FineTuneEpochs = ft, LinearBits = p.GetValue(fcBits), ConvBits = p.GetValue(convBits) };
             try { options.Validate(); }
             catch (ArgumentException e) { throw new UsageException(e.Message); }
+            var (train, test) = CompressionOptions.LoadData(p, c, loaded);
             o.Info($"Deep Compression of [bold]{loaded.Spec.Name}[/]: {options.RetrainEpochs} retrain + {options.FineTuneEpochs} fine-tune epochs, {options.LinearBits}-bit FC / {options.ConvBits}-bit conv codebooks");
             var result = o.WithProgress("dc", progress => DeepCompressionPipeline.Run(model, loaded.Spec, options, train, test, p.GetValue(output)!, progress));
             var summary = Summary(result);

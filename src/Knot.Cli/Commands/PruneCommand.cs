@@ -18,8 +18,9 @@ public static class PruneCommand
         command.SetAction(p => CommonOptions.Run(() =>
         {
             var o = new Output(p.GetValue(c.Json));
-            var (loaded, model, train, test) = CompressionOptions.Load(p, c);
+            var (loaded, model) = CompressionOptions.LoadModel(p, c);
             var options = c.Parse(p, loaded.Spec.Name, requireRule: true);
+            var (train, test) = CompressionOptions.LoadData(p, c, loaded);
             double? accuracy = o.WithProgress("prune", progress => DeepCompressionPipeline.PruneAndRetrain(model, options, train, test, progress));
             string outPath = p.GetValue(output)!;
             ModelCheckpoint.Save(outPath, loaded.Spec, model, loaded.EpochsDone, loaded.Seed, extraMetadata: new Dictionary<string, string> { ["knot.method"] = "pruned" });
