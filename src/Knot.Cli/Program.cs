@@ -25,6 +25,7 @@ public static class Program
             PackCommand.Create(),
             PruneCommand.Create(),
             DcCommand.Create(),
+            RunCommand.Create(),
         };
         return root;
     }
