@@ -45,22 +45,12 @@ public static class DeepCompressionPipeline
         options.Validate();
         long denseParameters = model.ParameterCount();
         var layers = CompressibleLayers(model);
-        foreach (var name in options.LayerPruning.Keys)
-            if (!layers.Any(l => l.Name == name)) throw new ArgumentException($"Pruning rule names layer '{name}'; the model's prunable layers are {string.Join(", ", layers.Select(l => l.Name))}.");
+        CheckLayerNames(layers, options);
         double? Accuracy() => test is null ? null : Evaluator.Evaluate(model, test).Accuracy;
         double? original = Accuracy();
 
         // 1. Prune.
-        var masks = new List<bool[]>();
-        foreach (var (name, weight, _) in layers)
-        {
-            var rule = options.LayerPruning.TryGetValue(name, out var r) ? r : options.Pruning;
-            var keep = new bool[weight.Value.Length];
-            if (rule.Quality is double q) MagnitudePruning.MaskByQuality(weight.Data, q, keep);
-            else MagnitudePruning.MaskBySparsity(weight.Data, rule.Sparsity!.Value, keep);
-            MagnitudePruning.ApplyMask(weight.Data, keep);
-            masks.Add(keep);
-        }
+        var masks = Prune(layers, options);
         double? pruned = Accuracy();
 
         // 2. Retrain with the masks fixed.
@@ -89,7 +79,8 @@ public static class DeepCompressionPipeline
 
         // 5. Pack, and account.
         var plans = new Dictionary<string, TensorStoragePlan>(StringComparer.Ordinal);
-        for (int i = 0; i < layers.Count; i++) plans[layers[i].Name + ".weight"] = new TensorStoragePlan(UsedCodebook(quantized[i]));
+        // Every centroid is stored (codes stay valid); a centroid that reached exactly 0 makes its members read as pruned, the same value.
+        for (int i = 0; i < layers.Count; i++) plans[layers[i].Name + ".weight"] = new TensorStoragePlan((float[])quantized[i].Codebook.Clone());
         var writer = KnotModelFile.CreateWriter(model, spec, new Dictionary<string, string> { ["knot.method"] = "deep-compression" }, plans, denseParameters);
         var bytes = writer.ToArray();
         if (outPath is not null) Storage.Common.AtomicFile.WriteAllBytes(outPath, bytes);
@@ -123,7 +114,18 @@ public static class DeepCompressionPipeline
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         var layers = CompressibleLayers(model);
-        var constraints = new List<MaskConstraint>();
+        CheckLayerNames(layers, options);
+        var masks = Prune(layers, options);
+        for (int i = 0; i < layers.Count; i++) layers[i].Weight.Constraints.Add(new MaskConstraint(masks[i]));
+        Train(model, options.Optimizer, options.RetrainEpochs, options, train, progress, cancellation);
+        foreach (var (_, weight, _) in layers) weight.Constraints.RemoveAll(c => c is MaskConstraint);
+        return test is null ? null : Evaluator.Evaluate(model, test).Accuracy;
+    }
+
+    /// <summary>Masks each layer by its rule (quality × std or target sparsity) and zeroes the pruned weights.</summary>
+    private static List<bool[]> Prune(List<(string Name, Parameter Weight, bool IsConv)> layers, DeepCompressionOptions options)
+    {
+        var masks = new List<bool[]>();
         foreach (var (name, weight, _) in layers)
         {
             var rule = options.LayerPruning.TryGetValue(name, out var r) ? r : options.Pruning;
@@ -131,13 +133,16 @@ public static class DeepCompressionPipeline
             if (rule.Quality is double q) MagnitudePruning.MaskByQuality(weight.Data, q, keep);
             else MagnitudePruning.MaskBySparsity(weight.Data, rule.Sparsity!.Value, keep);
             MagnitudePruning.ApplyMask(weight.Data, keep);
-            var c = new MaskConstraint(keep);
-            weight.Constraints.Add(c);
-            constraints.Add(c);
+            masks.Add(keep);
         }
-        Train(model, options.Optimizer, options.RetrainEpochs, options, train, progress, cancellation);
-        foreach (var (_, weight, _) in layers) weight.Constraints.RemoveAll(c => c is MaskConstraint);
-        return test is null ? null : Evaluator.Evaluate(model, test).Accuracy;
+        return masks;
+    }
+
+    private static void CheckLayerNames(List<(string Name, Parameter Weight, bool IsConv)> layers, DeepCompressionOptions options)
+    {
+        foreach (var name in options.LayerPruning.Keys)
+            if (!layers.Any(l => l.Name == name))
+                throw new ArgumentException($"Pruning rule names layer '{name}'; the model's prunable layers are {string.Join(", ", layers.Select(l => l.Name))}.");
     }
 
     /// <summary>The weights Deep Compression prunes and quantizes: those of Linear and Conv2d layers, by layer name.</summary>
@@ -152,13 +157,6 @@ public static class DeepCompressionPipeline
         }
         if (layers.Count == 0) throw new ArgumentException("The model has no Linear or Conv2d layer to compress.");
         return layers;
-    }
-
-    /// <summary>The codebook to store: every centroid (all stay addressable even when empty); zeros are never stored.</summary>
-    private static float[] UsedCodebook(QuantizedLayer q)
-    {
-        // A centroid can reach exactly 0 only by chance; the writer treats zero weights as pruned, which is the same value.
-        return (float[])q.Codebook.Clone();
     }
 
     private static void Train(Sequential model, Optim.OptimizerConfig config, int epochs, DeepCompressionOptions options,
