@@ -24,6 +24,10 @@ public static class Program
             InteropCommands.Import(),
             InteropCommands.Export(),
             GrowlCommand.Create(),
+            PackCommand.Create(),
+            PruneCommand.Create(),
+            DcCommand.Create(),
+            RunCommand.Create(),
             RunRecipeCommand.Create(BuildRoot),
         };
         return root;

@@ -10,7 +10,7 @@ public static class EvalCommand
 {
     public static Command Create()
     {
-        var file = new Argument<string>("file") { Description = "A checkpoint (.ckpt) written by knot train." };
+        var file = new Argument<string>("file") { Description = "A checkpoint (.ckpt) written by knot train, or a compressed .knot file (evaluated by compressed inference)." };
         var data = CommonOptions.Data();
         var json = CommonOptions.Json();
         var threads = CommonOptions.Threads();
@@ -19,6 +19,7 @@ public static class EvalCommand
         {
             var o = new Output(p.GetValue(json));
             CommonOptions.ApplyThreads(p.GetValue(threads));
+            if (KnotFiles.IsKnotFile(p.GetValue(file)!)) return KnotEval.Run(o, p.GetValue(file)!, p.GetValue(data));
             var spec = CommonOptions.ParseData(p.GetValue(data));
             var loaded = ModelCheckpoint.Load(p.GetValue(file)!);
             var test = spec.Load(DataSplit.Test);

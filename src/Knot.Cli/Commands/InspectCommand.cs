@@ -9,12 +9,13 @@ public static class InspectCommand
 {
     public static Command Create()
     {
-        var file = new Argument<string>("file") { Description = "A checkpoint written by knot." };
+        var file = new Argument<string>("file") { Description = "A checkpoint or a compressed .knot file written by knot." };
         var json = CommonOptions.Json();
         var command = new Command("inspect", "Per-layer table of a saved model: shape, parameters, non-zeros.") { file, json };
         command.SetAction(p => CommonOptions.Run(() =>
         {
             var o = new Output(p.GetValue(json));
+            if (KnotFiles.IsKnotFile(p.GetValue(file)!)) return KnotInspect.Run(o, p.GetValue(file)!);
             var loaded = ModelCheckpoint.Load(p.GetValue(file)!);
             var rows = loaded.Model.NamedParameters().Select(np =>
             {
