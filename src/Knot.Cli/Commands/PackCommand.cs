@@ -49,13 +49,11 @@ public static class PackCommand
 /// <summary>Tells a .knot file from a checkpoint by its first four bytes, so eval and inspect accept both.</summary>
 public static class KnotFiles
 {
+    /// <summary>A compressed .knot model (its magic "KNOT" is also the prefix of a checkpoint's "KNOTCKPT").</summary>
     public static bool IsKnotFile(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file.", path);
-        Span<byte> magic = stackalloc byte[4];
-        using var stream = File.OpenRead(path);
-        int read = stream.ReadAtLeast(magic, 4, throwOnEndOfStream: false);
-        return read == 4 && magic.SequenceEqual(KnotFormat.Magic);
+        return Knot.Storage.Interop.WeightFileFormats.Detect(path) == Knot.Storage.Interop.WeightFileFormat.KnotCompressed;
     }
 }
 
