@@ -22,6 +22,7 @@ public static class Program
             EvalCommand.Create(),
             InspectCommand.Create(),
             GrowlCommand.Create(),
+            SwsCommand.Create(),
         };
         return root;
     }
