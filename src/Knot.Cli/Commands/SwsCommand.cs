@@ -29,9 +29,10 @@ public static class SwsCommand
         var assign = new Option<string>("--assign") { Description = "Snap each weight to the component of largest responsibility (map) or likelihood (ml).", DefaultValueFactory = _ => "map" };
         var mergeKl = new Option<double>("--merge-kl") { Description = "Merge components whose KL divergence is below this.", DefaultValueFactory = _ => MixtureMerging.TutorialKlThreshold };
         var biases = new Option<bool>("--include-biases") { Description = "Put the biases under the prior too (default: weights of rank >= 2 only)." };
+        var saveRetrained = new Option<string?>("--save-retrained") { Description = "Also save the retrained model before quantization, with its trained prior (re-quantize later with --from it --epochs 0)." };
         var json = CommonOptions.Json();
         var command = new Command("sws", "Soft weight-sharing: retrain a pretrained network under a Gaussian-mixture prior, then quantize it to the mixture's means.");
-        foreach (var o in new Option[] { from, data, epochs, seed, threads, output, tau, tauWarmup, components, pi0, learnPi0, batch, lr, meanLr, precisionLr, mixingLr, assign, mergeKl, biases, json })
+        foreach (var o in new Option[] { from, data, epochs, seed, threads, output, tau, tauWarmup, components, pi0, learnPi0, batch, lr, meanLr, precisionLr, mixingLr, assign, mergeKl, biases, saveRetrained, json })
             command.Options.Add(o);
         command.SetAction(p => CommonOptions.Run(() =>
         {
@@ -56,7 +57,7 @@ public static class SwsCommand
                 LearningRate = p.GetValue(lr), Seed = p.GetValue(seed), Tau = p.GetValue(tau), TauWarmupEpochs = p.GetValue(tauWarmup),
                 Prior = new GaussianMixturePriorOptions { LearnedComponents = p.GetValue(components), ZeroMixing = p.GetValue(pi0), LearnZeroMixing = p.GetValue(learnPi0) },
                 MeanLearningRate = p.GetValue(meanLr), LogPrecisionLearningRate = p.GetValue(precisionLr), MixingLearningRate = p.GetValue(mixingLr),
-                Assignment = rule, MergeKlThreshold = p.GetValue(mergeKl), IncludeBiases = p.GetValue(biases),
+                Assignment = rule, MergeKlThreshold = p.GetValue(mergeKl), IncludeBiases = p.GetValue(biases), RetrainedPath = p.GetValue(saveRetrained),
             };
             try { request.Validate(); }
             catch (ArgumentException e) { throw new UsageException(e.Message); }
@@ -89,6 +90,7 @@ public static class SwsCommand
             ["codebook"] = new JsonArray(q.Codebook.Select(v => (JsonNode)v).ToArray()),
             ["components"] = r.Components.Length,
             ["merged_components"] = r.MergedComponents.Length,
+            ["mixture"] = new JsonArray(r.MergedComponents.Select(c => (JsonNode)new JsonObject { ["mean"] = c.Mean, ["sigma"] = c.StandardDeviation, ["pi"] = c.Mixing }).ToArray()),
             ["ratio"] = r.FileRatio,
             ["file_bytes"] = r.FileBytes,
             ["dense_bytes"] = r.DenseBytes,

@@ -40,6 +40,16 @@ public sealed record SoftSharingRequest
     public ComponentAssignment Assignment { get; init; } = ComponentAssignment.MaximumAPosteriori;
     public double MergeKlThreshold { get; init; } = MixtureMerging.TutorialKlThreshold;
 
+    /// <summary>
+    /// Where to save the retrained model before quantization (dense weights plus the trained prior in metadata
+    /// "sws.prior"); null saves nothing. Such a checkpoint given as <see cref="CheckpointPath"/> with 0 epochs
+    /// re-quantizes with the trained prior (e.g. to compare MAP and ML) without retraining.
+    /// </summary>
+    public string? RetrainedPath { get; init; }
+
+    /// <summary>When the input checkpoint carries a trained prior ("sws.prior"), start from it instead of a fresh one.</summary>
+    public bool ReusePrior { get; init; } = true;
+
     /// <summary>Relative-index bits of the paper's storage accounting (Deep Compression uses 5 for fully connected layers).</summary>
     public int AccountingIndexBits { get; init; } = 5;
 
@@ -96,6 +106,9 @@ public static class SoftSharingPipeline
 {
     public const string CodebookMetadataKey = "sws.codebook";
 
+    /// <summary>Metadata key of a trained prior's parameters in a retrained checkpoint.</summary>
+    public const string PriorMetadataKey = "sws.prior";
+
     public static SoftSharingResult Run(SoftSharingRequest request, LabeledDataset train, LabeledDataset? test,
         IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
     {
@@ -110,7 +123,9 @@ public static class SoftSharingPipeline
 
         var covered = SoftSharingHook.SelectWeights(model, request.IncludeBiases);
         if (covered.Count == 0) throw new ArgumentException($"Model {loaded.Spec.Name} has no weight tensors to put under the prior.", nameof(request));
-        var prior = GaussianMixturePrior.FromWeights(covered.Select(c => c.Parameter.Value.Data).ToList(), request.Prior);
+        var prior = request.ReusePrior && loaded.Checkpoint.Metadata.TryGetValue(PriorMetadataKey, out var savedPrior)
+            ? SoftSharingPriorState.Restore(savedPrior, request.Prior, Path.GetFileName(request.CheckpointPath))
+            : GaussianMixturePrior.FromWeights(covered.Select(c => c.Parameter.Value.Data).ToList(), request.Prior);
         var hook = new SoftSharingHook(prior, covered.Select(c => c.Parameter.Value).ToList(), request.HookOptions(train.Count));
 
         var run = TrainingRun.Run(new TrainRequest
@@ -119,6 +134,11 @@ public static class SoftSharingPipeline
             Epochs = request.Epochs, BatchSize = request.BatchSize, Seed = request.Seed, Hooks = _ => [hook],
         }, train, test, progress, cancellation);
         var retrained = run.Test;
+        if (request.RetrainedPath is not null)
+        {
+            ModelCheckpoint.Save(request.RetrainedPath, loaded.Spec, model, run.History.Count, request.Seed, history: run.History,
+                extraMetadata: new Dictionary<string, string>(StringComparer.Ordinal) { [PriorMetadataKey] = SoftSharingPriorState.Save(prior) });
+        }
 
         var components = prior.GetComponents();
         var merged = MixtureMerging.Merge(components, request.MergeKlThreshold);

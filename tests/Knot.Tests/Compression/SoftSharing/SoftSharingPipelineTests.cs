@@ -46,7 +46,7 @@ public sealed class SoftSharingPipelineTests : IDisposable
     [Fact]
     public void SnapsExactlyOntoTheCodebookAndTheSavedFilesEvaluateLikeTheSnappedModel()
     {
-        var request = Request(Pretrain());
+        var request = Request(Pretrain()) with { RetrainedPath = Path.Combine(_dir, "retrained.ckpt") };
         var r = SoftSharingPipeline.Run(request, _train, _test);
 
         // Every quantized weight is exactly a codebook value, zeros are +0 bits, and the model holds them.
@@ -95,6 +95,13 @@ public sealed class SoftSharingPipelineTests : IDisposable
         Assert.Equal(r.Quantization.NonZeroCount, r.PaperStorage.Layers.Sum(l => l.NonZeros));
         Assert.Equal(r.Quantization.NonZeroCount, r.PaperStorageHuffman.Layers.Sum(l => l.NonZeros));
         Assert.True(r.PaperStorage.CompressionRatio > 1);
+
+        // The retrained checkpoint carries the trained prior: quantizing it again without retraining reproduces the result.
+        var again = SoftSharingPipeline.Run(request with { CheckpointPath = request.RetrainedPath!, Epochs = 0, RetrainedPath = null, OutPath = Path.Combine(_dir, "again.knot") }, _train, _test);
+        Assert.Equal(r.Quantization.Codebook, again.Quantization.Codebook);
+        Assert.Equal(r.Retrained!.Value.Loss, again.Pretrained!.Value.Loss);
+        Assert.Equal(snapped.Loss, again.Quantized!.Value.Loss);
+        Assert.Equal(r.FileBytes, again.FileBytes);
 
         // Retraining kept the network useful (pretraining reaches ~100% on this data).
         Assert.True(r.Retrained!.Value.Accuracy > 0.8, $"retrained accuracy {r.Retrained.Value.Accuracy}");
