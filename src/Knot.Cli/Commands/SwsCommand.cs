@@ -23,6 +23,7 @@ public static class SwsCommand
         var learnPi0 = new Option<bool>("--learn-pi0") { Description = "Learn π0 (with a Beta hyper-prior) instead of keeping it fixed." };
         var batch = CommonOptions.BatchSize(256);
         var lr = new Option<float>("--lr") { Description = "Adam learning rate of the network weights.", DefaultValueFactory = _ => 5e-4f };
+        var schedule = new Option<string>("--lr-schedule") { Description = "Schedule of the weights' learning rate: constant, step:EVERY:GAMMA, exp:GAMMA or cosine[:MIN].", DefaultValueFactory = _ => "constant" };
         var meanLr = new Option<float>("--mean-lr") { Description = "Adam learning rate of the component means.", DefaultValueFactory = _ => 1e-4f };
         var precisionLr = new Option<float>("--precision-lr") { Description = "Adam learning rate of the log-precisions.", DefaultValueFactory = _ => 3e-3f };
         var mixingLr = new Option<float>("--mixing-lr") { Description = "Adam learning rate of the mixing proportions.", DefaultValueFactory = _ => 3e-3f };
@@ -32,7 +33,7 @@ public static class SwsCommand
         var saveRetrained = new Option<string?>("--save-retrained") { Description = "Also save the retrained model before quantization, with its trained prior (re-quantize later with --from it --epochs 0)." };
         var json = CommonOptions.Json();
         var command = new Command("sws", "Soft weight-sharing: retrain a pretrained network under a Gaussian-mixture prior, then quantize it to the mixture's means.");
-        foreach (var o in new Option[] { from, data, epochs, seed, threads, output, tau, tauWarmup, components, pi0, learnPi0, batch, lr, meanLr, precisionLr, mixingLr, assign, mergeKl, biases, saveRetrained, json })
+        foreach (var o in new Option[] { from, data, epochs, seed, threads, output, tau, tauWarmup, components, pi0, learnPi0, batch, lr, schedule, meanLr, precisionLr, mixingLr, assign, mergeKl, biases, saveRetrained, json })
             command.Options.Add(o);
         command.SetAction(p => CommonOptions.Run(() =>
         {
@@ -54,7 +55,7 @@ public static class SwsCommand
             var request = new SoftSharingRequest
             {
                 CheckpointPath = from_, OutPath = p.GetValue(output)!, Epochs = epochCount, BatchSize = p.GetValue(batch),
-                LearningRate = p.GetValue(lr), Seed = p.GetValue(seed), Tau = p.GetValue(tau), TauWarmupEpochs = p.GetValue(tauWarmup),
+                LearningRate = p.GetValue(lr), Schedule = p.GetValue(schedule)!, Seed = p.GetValue(seed), Tau = p.GetValue(tau), TauWarmupEpochs = p.GetValue(tauWarmup),
                 Prior = new GaussianMixturePriorOptions { LearnedComponents = p.GetValue(components), ZeroMixing = p.GetValue(pi0), LearnZeroMixing = p.GetValue(learnPi0) },
                 MeanLearningRate = p.GetValue(meanLr), LogPrecisionLearningRate = p.GetValue(precisionLr), MixingLearningRate = p.GetValue(mixingLr),
                 Assignment = rule, MergeKlThreshold = p.GetValue(mergeKl), IncludeBiases = p.GetValue(biases), RetrainedPath = p.GetValue(saveRetrained),

@@ -26,6 +26,9 @@ public sealed record SoftSharingRequest
     /// <summary>Adam learning rate of the network weights (group 1 of the four).</summary>
     public float LearningRate { get; init; } = 5e-4f;
 
+    /// <summary>Learning-rate schedule of the weights (constant in the tutorial), as for `knot train --lr-schedule`.</summary>
+    public string Schedule { get; init; } = "constant";
+
     public ulong Seed { get; init; } = 1;
     public float Tau { get; init; } = 0.003f;
     public int TauWarmupEpochs { get; init; }
@@ -63,6 +66,7 @@ public sealed record SoftSharingRequest
         if (AccountingIndexBits is < 1 or > 16) throw new ArgumentException($"AccountingIndexBits must be in [1, 16], got {AccountingIndexBits}.", nameof(AccountingIndexBits));
         Prior.Validate();
         HookOptions(1).Validate();
+        new OptimizerConfig("adam", LearningRate, Schedule: Schedule).CreateSchedule(Math.Max(1, Epochs));
     }
 
     internal SoftSharingHookOptions HookOptions(int trainingSetSize) => new()
@@ -130,7 +134,7 @@ public static class SoftSharingPipeline
 
         var run = TrainingRun.Run(new TrainRequest
         {
-            Spec = loaded.Spec, InitialModel = model, Optimizer = new OptimizerConfig("adam", request.LearningRate),
+            Spec = loaded.Spec, InitialModel = model, Optimizer = new OptimizerConfig("adam", request.LearningRate, Schedule: request.Schedule),
             Epochs = request.Epochs, BatchSize = request.BatchSize, Seed = request.Seed, Hooks = _ => [hook],
         }, train, test, progress, cancellation);
         var retrained = run.Test;
@@ -247,7 +251,7 @@ public static class SoftSharingPipeline
             {
                 ["tau"] = request.Tau, ["components"] = request.Prior.LearnedComponents, ["pi0"] = request.Prior.ZeroMixing,
                 ["learn_pi0"] = request.Prior.LearnZeroMixing, ["epochs"] = request.Epochs, ["batch_size"] = request.BatchSize,
-                ["lr"] = request.LearningRate, ["assign"] = request.Assignment == ComponentAssignment.MaximumAPosteriori ? "map" : "ml",
+                ["lr"] = request.LearningRate, ["lr_schedule"] = request.Schedule, ["assign"] = request.Assignment == ComponentAssignment.MaximumAPosteriori ? "map" : "ml",
                 ["merge_kl"] = request.MergeKlThreshold, ["include_biases"] = request.IncludeBiases,
             });
         }

@@ -159,6 +159,7 @@ public sealed class SoftSharingPipelineTests : IDisposable
         Assert.Throws<ArgumentException>(() => new SoftSharingHook(prior, [w], new SoftSharingHookOptions { TrainingSetSize = 10, Tau = float.NaN }));
         Assert.Throws<ArgumentException>(() => (Request("x") with { Epochs = -1 }).Validate());
         Assert.Throws<ArgumentException>(() => (Request("x") with { LearningRate = 0 }).Validate());
+        Assert.Throws<ArgumentException>(() => (Request("x") with { Schedule = "sideways" }).Validate());
     }
 
     [Fact]
