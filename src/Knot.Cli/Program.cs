@@ -29,6 +29,7 @@ public static class Program
             DcCommand.Create(),
             RunCommand.Create(),
             RunRecipeCommand.Create(BuildRoot),
+            SwsCommand.Create(),
         };
         return root;
     }
