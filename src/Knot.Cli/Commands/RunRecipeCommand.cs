@@ -10,7 +10,7 @@ namespace Knot.Cli.Commands;
 /// steps:
 ///   - growl: { model: growl-mnist, data: mnist, epochs: 60, retrain-epochs: 20, reg: growl, out: runs/growl }
 /// </code>
-/// Each step becomes `knot growl --model growl-mnist ...`; `${seed}`-style variables come from `vars:` or
+/// Each step becomes `knot growl --model growl-mnist ...`; a step may instead be { name: ..., command: "knot ..." }; `${seed}`-style variables come from `vars:` or
 /// `--set name=value`. Steps run in order and the first failing step stops the recipe with its exit code.
 /// </summary>
 public static class RunRecipeCommand
@@ -69,8 +69,15 @@ public static class RunRecipeCommand
         var result = new List<string[]>();
         foreach (var step in seq)
         {
+            if (step is YamlMappingNode withCommand && withCommand.Children.TryGetValue(new YamlScalarNode("command"), out var commandNode))
+            {
+                // Long form: { name: ..., command: "knot verb --option value ..." }.
+                var words = Substitute(Scalar(commandNode, path), vars, path).Split((char[])[' ', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries);
+                result.Add(words.Length > 0 && words[0] == "knot" ? words[1..] : words);
+                continue;
+            }
             if (step is not YamlMappingNode m || m.Children.Count != 1)
-                throw new InvalidDataException($"{path}: line {step.Start.Line}: each step is one verb mapping to its options.");
+                throw new InvalidDataException($"{path}: line {step.Start.Line}: each step is one verb mapping to its options, or has a 'command:'.");
             var (verbNode, optionsNode) = m.Children.First();
             var argv = new List<string>(Scalar(verbNode, path).Split(' ', StringSplitOptions.RemoveEmptyEntries));
             if (optionsNode is YamlMappingNode options)

@@ -1,0 +1,54 @@
+using Knot.Cli.Commands;
+
+namespace Knot.Tests.Cli;
+
+public sealed class RecipeTests
+{
+    private static string Write(string yaml)
+    {
+        var path = Path.Combine(Path.GetTempPath(), "knot-recipe-" + Guid.NewGuid().ToString("N") + ".yaml");
+        File.WriteAllText(path, yaml);
+        return path;
+    }
+
+    [Fact]
+    public void BothStepFormsAndVariablesBecomeCommandLines()
+    {
+        var path = Write("""
+            vars: { seed: "1", out: runs/x }
+            steps:
+              - growl: { model: growl-mnist, data: mnist, epochs: "3", json: true, seed: "${seed}", out: "${out}/g" }
+              - name: pack
+                command: knot pack ${out}/g/retrained.ckpt --out ${out}/g.knot
+            """);
+        try
+        {
+            var steps = RunRecipeCommand.Parse(path, ["seed=7"]);
+            Assert.Equal(["growl", "--model", "growl-mnist", "--data", "mnist", "--epochs", "3", "--json", "--seed", "7", "--out", "runs/x/g"], steps[0]);
+            Assert.Equal(["pack", "runs/x/g/retrained.ckpt", "--out", "runs/x/g.knot"], steps[1]);
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Fact]
+    public void ShippedRecipesParse()
+    {
+        var root = AppContext.BaseDirectory;
+        while (!Directory.Exists(Path.Combine(root, "recipes"))) root = Path.GetDirectoryName(root) ?? throw new DirectoryNotFoundException("recipes/");
+        foreach (var recipe in Directory.GetFiles(Path.Combine(root, "recipes"), "*.yaml"))
+            Assert.NotEmpty(RunRecipeCommand.Parse(recipe, []));
+    }
+
+    [Fact]
+    public void UndefinedVariableAndBadYamlAreClearErrors()
+    {
+        var undefined = Write("steps:\n  - train: { seed: \"${nope}\" }\n");
+        var broken = Write("steps: [ {\n");
+        try
+        {
+            Assert.Contains("nope", Assert.Throws<InvalidDataException>(() => RunRecipeCommand.Parse(undefined, [])).Message, StringComparison.Ordinal);
+            Assert.Contains("invalid YAML", Assert.Throws<InvalidDataException>(() => RunRecipeCommand.Parse(broken, [])).Message, StringComparison.Ordinal);
+        }
+        finally { File.Delete(undefined); File.Delete(broken); }
+    }
+}
