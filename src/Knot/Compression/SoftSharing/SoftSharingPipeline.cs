@@ -1,3 +1,4 @@
+using Knot.Storage.Models;
 using System.Globalization;
 using System.Text.Json;
 using Knot.Compression.Accounting;
@@ -201,41 +202,18 @@ public static class SoftSharingPipeline
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(quantizedNames);
-        var writer = new KnotFileWriter();
-        if (model is Sequential seq) writer.Metadata["knot.architecture"] = Architecture.Describe(seq).ToJsonString();
-        writer.Metadata["model.spec"] = spec.ToJson();
-        writer.Metadata["dense_parameters"] = model.ParameterCount().ToString(CultureInfo.InvariantCulture);
-        foreach (var (k, v) in Metadata(codebook, request)) writer.Metadata[k] = v;
-        int book = writer.AddCodebook(codebook);
-        var quantized = new HashSet<string>(quantizedNames, StringComparer.Ordinal);
-        foreach (var (name, p) in model.NamedParameters())
-            writer.AddTensor(name, p.Value, EncodingRequest.Auto, quantized.Contains(name) ? book : null);
-        foreach (var (name, b) in model.NamedBuffers()) writer.AddTensor("buffer/" + name, b, EncodingRequest.Auto);
-        writer.Write(path);
+        if (model is not Sequential sequential)
+            throw new NotSupportedException($"Soft weight-sharing files describe sequential networks; {spec.Name} is not one.");
+        var plans = quantizedNames.ToDictionary(n => n, _ => new TensorStoragePlan(codebook, null), StringComparer.Ordinal);
+        KnotModelFile.Write(path, sequential, spec, Metadata(codebook, request), plans);
         return new FileInfo(path).Length;
     }
 
-    /// <summary>Rebuilds the model stored by <see cref="WriteKnot"/> (a zoo model described by its "model.spec").</summary>
+    /// <summary>Rebuilds the model stored by <see cref="WriteKnot"/>.</summary>
     public static (ModelSpec Spec, Module Model) ReadKnot(string path)
     {
-        var file = KnotFile.Read(path);
-        string source = Path.GetFileName(path);
-        if (!file.Metadata.TryGetValue("model.spec", out var specJson))
-            throw new InvalidDataException($"{source}: metadata 'model.spec' is missing; the file does not describe a zoo model.");
-        var spec = ModelSpec.FromJson(specJson, source);
-        var model = ModelZoo.Create(spec, new KnotRandom(0));
-        foreach (var (name, p) in model.NamedParameters()) CopyFrom(file, name, p.Value, source);
-        foreach (var (name, b) in model.NamedBuffers()) CopyFrom(file, "buffer/" + name, b, source);
-        return (spec, model);
-    }
-
-    private static void CopyFrom(KnotFile file, string name, Tensor destination, string source)
-    {
-        if (!file.TryGetTensor(name, out var stored))
-            throw new InvalidDataException($"{source}: tensor '{name}' is missing; the file was made for a different model.");
-        if (stored.ElementCount != destination.Length)
-            throw new InvalidDataException($"{source}: tensor '{name}' has {stored.ElementCount} elements but the model expects {destination.Shape}.");
-        file.GetDense(name).AsSpan().CopyTo(destination.Data);
+        var loaded = KnotModelFile.Read(path);
+        return (loaded.Spec ?? throw new InvalidDataException($"{Path.GetFileName(path)}: metadata 'model.spec' is missing; the file does not describe a zoo model."), loaded.Model);
     }
 
     private static Dictionary<string, string> Metadata(float[] codebook, SoftSharingRequest? request)

@@ -54,11 +54,18 @@ public static class KnotModelFile
         if (spec is not null) writer.Metadata[SpecKey] = spec.ToJson();
         writer.Metadata[DenseParametersKey] = dense.ToString(CultureInfo.InvariantCulture);
         var names = new HashSet<string>(StringComparer.Ordinal);
+        // Plans that pass the same codebook array share one stored codebook (soft weight-sharing: one for the model).
+        var codebooks = new Dictionary<float[], int>(ReferenceEqualityComparer.Instance);
         foreach (var (name, p) in model.NamedParameters())
         {
             names.Add(name);
             var plan = plans is not null && plans.TryGetValue(name, out var pl) ? pl : null;
-            int? codebook = plan?.Codebook is float[] cb ? writer.AddCodebook(cb) : null;
+            int? codebook = null;
+            if (plan?.Codebook is float[] cb)
+            {
+                if (!codebooks.TryGetValue(cb, out int id)) codebooks[cb] = id = writer.AddCodebook(cb);
+                codebook = id;
+            }
             writer.AddTensor(name, p.Value, plan?.Encoding, codebook);
         }
         foreach (var (name, b) in model.NamedBuffers()) writer.AddTensor(name, b);
