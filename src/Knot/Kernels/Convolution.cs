@@ -16,6 +16,59 @@ public static class Convolution
 
     [ThreadStatic] private static float[]? t_columns;
     [ThreadStatic] private static float[]? t_chunkOutput;
+    [ThreadStatic] private static float[]? t_partials;
+
+    // Below this many multiply-adds per call, waking the worker threads costs more than it saves.
+    private const long ParallelMinMultiplyAdds = 2_000_000;
+
+    /// <summary>Threads for a call: one per core when the batch and the work are large enough, else 1.</summary>
+    private static int AutomaticParts(in ConvolutionGeometry g, int outChannels)
+    {
+        long work = (long)g.Batch * outChannels * g.PatchSize * g.OutputPlane;
+        return work < ParallelMinMultiplyAdds ? 1 : Math.Min(Parallelism.ThreadCount, g.Batch);
+    }
+
+    private static ConvolutionGeometry WithBatch(in ConvolutionGeometry g, int batch) =>
+        new(batch, g.Channels, g.Height, g.Width, g.KernelH, g.KernelW, g.StrideH, g.StrideW, g.PadH, g.PadW);
+
+    /// <summary>One contiguous image range of a parallel forward pass (pointers stay pinned by the caller during the loop).</summary>
+    private unsafe struct ForwardPart : IParallelBody
+    {
+        public ConvolutionGeometry G;
+        public int OutChannels, Parts, ChunkImages, BiasLength;
+        public float* Input, Weight, Bias, Output;
+
+        public readonly void Invoke(int part)
+        {
+            var (start, end) = Parallelism.Partition(G.Batch, Parts, part);
+            if (start == end) return;
+            int inSize = G.Channels * G.InputPlane, outSize = OutChannels * G.OutputPlane, n = end - start;
+            ForwardSerial(WithBatch(G, n), OutChannels, new ReadOnlySpan<float>(Input + (long)start * inSize, n * inSize),
+                new ReadOnlySpan<float>(Weight, OutChannels * G.PatchSize), new ReadOnlySpan<float>(Bias, BiasLength),
+                new Span<float>(Output + (long)start * outSize, n * outSize), ChunkImages, default);
+        }
+    }
+
+    /// <summary>One contiguous image range of a parallel backward pass, with its own weight/bias gradient buffer.</summary>
+    private unsafe struct BackwardPart : IParallelBody
+    {
+        public ConvolutionGeometry G;
+        public int OutChannels, Parts, ChunkImages, WeightSize, BiasSize;
+        public bool HasGradInput;
+        public float* Input, Weight, GradOutput, GradInput, Partials;
+
+        public readonly void Invoke(int part)
+        {
+            var (start, end) = Parallelism.Partition(G.Batch, Parts, part);
+            if (start == end) return;
+            int inSize = G.Channels * G.InputPlane, outSize = OutChannels * G.OutputPlane, n = end - start;
+            float* block = Partials + (long)part * (WeightSize + BiasSize);
+            BackwardSerial(WithBatch(G, n), OutChannels, new ReadOnlySpan<float>(Input + (long)start * inSize, n * inSize),
+                new ReadOnlySpan<float>(Weight, OutChannels * G.PatchSize), new ReadOnlySpan<float>(GradOutput + (long)start * outSize, n * outSize),
+                HasGradInput ? new Span<float>(GradInput + (long)start * inSize, n * inSize) : default,
+                new Span<float>(block, WeightSize), new Span<float>(block + WeightSize, BiasSize), ChunkImages, default);
+        }
+    }
 
     /// <summary>
     /// How many output pixels (GEMM columns) one chunk aims for; the chunk holds max(1, this / (OutH·OutW))
@@ -51,6 +104,38 @@ public static class Convolution
     /// </summary>
     public static void Forward(in ConvolutionGeometry g, int outChannels, ReadOnlySpan<float> input, ReadOnlySpan<float> weight,
         ReadOnlySpan<float> bias, Span<float> output, int chunkImages = 0, Span<float> keepColumns = default)
+    {
+        int parts = keepColumns.IsEmpty ? AutomaticParts(g, outChannels) : 1;
+        Forward(g, outChannels, input, weight, bias, output, chunkImages, keepColumns, parts);
+    }
+
+    /// <summary>
+    /// Forward with the batch split into <paramref name="parts"/> contiguous image ranges run in parallel; each range
+    /// runs the serial code, so every output element is computed exactly as on one thread (GEMM keeps the K order).
+    /// </summary>
+    internal static unsafe void Forward(in ConvolutionGeometry g, int outChannels, ReadOnlySpan<float> input, ReadOnlySpan<float> weight,
+        ReadOnlySpan<float> bias, Span<float> output, int chunkImages, Span<float> keepColumns, int parts)
+    {
+        parts = Math.Clamp(parts, 1, g.Batch);
+        if (parts == 1 || !keepColumns.IsEmpty)
+        {
+            ForwardSerial(g, outChannels, input, weight, bias, output, chunkImages, keepColumns);
+            return;
+        }
+        CheckSpans(g, outChannels, input.Length, weight.Length, bias.Length, output.Length, "output");
+        ResolveChunk(g, chunkImages);
+        fixed (float* x = input, w = weight, b = bias, y = output)
+        {
+            Parallelism.For(parts, new ForwardPart
+            {
+                G = g, OutChannels = outChannels, Parts = parts, ChunkImages = chunkImages,
+                Input = x, Weight = w, Bias = b, BiasLength = bias.Length, Output = y,
+            });
+        }
+    }
+
+    private static void ForwardSerial(in ConvolutionGeometry g, int outChannels, ReadOnlySpan<float> input, ReadOnlySpan<float> weight,
+        ReadOnlySpan<float> bias, Span<float> output, int chunkImages, Span<float> keepColumns)
     {
         if (!keepColumns.IsEmpty && keepColumns.Length != KeptColumnsLength(g))
             throw new ArgumentException($"Convolution: kept columns need {KeptColumnsLength(g)} elements, got {keepColumns.Length}.", nameof(keepColumns));
@@ -102,6 +187,56 @@ public static class Convolution
     public static void Backward(in ConvolutionGeometry g, int outChannels, ReadOnlySpan<float> input, ReadOnlySpan<float> weight,
         ReadOnlySpan<float> gradOutput, Span<float> gradInput, Span<float> gradWeight, Span<float> gradBias, int chunkImages = 0,
         ReadOnlySpan<float> keptColumns = default)
+    {
+        int parts = keptColumns.IsEmpty ? AutomaticParts(g, outChannels) : 1;
+        Backward(g, outChannels, input, weight, gradOutput, gradInput, gradWeight, gradBias, chunkImages, keptColumns, parts);
+    }
+
+    /// <summary>
+    /// Backward over <paramref name="parts"/> contiguous image ranges in parallel. gradInput ranges are disjoint; the
+    /// weight and bias gradients of each part go to their own zeroed buffer and are added in part order, so the
+    /// result is the same every time for a given part count (the dW summation order depends on the split).
+    /// </summary>
+    internal static unsafe void Backward(in ConvolutionGeometry g, int outChannels, ReadOnlySpan<float> input, ReadOnlySpan<float> weight,
+        ReadOnlySpan<float> gradOutput, Span<float> gradInput, Span<float> gradWeight, Span<float> gradBias, int chunkImages,
+        ReadOnlySpan<float> keptColumns, int parts)
+    {
+        parts = Math.Clamp(parts, 1, g.Batch);
+        if (parts == 1 || !keptColumns.IsEmpty)
+        {
+            BackwardSerial(g, outChannels, input, weight, gradOutput, gradInput, gradWeight, gradBias, chunkImages, keptColumns);
+            return;
+        }
+        CheckSpans(g, outChannels, input.Length, weight.Length, gradBias.Length, gradOutput.Length, "gradOutput");
+        int patch = g.PatchSize, inSize = g.Channels * g.InputPlane;
+        if (!gradInput.IsEmpty && gradInput.Length != g.Batch * inSize)
+            throw new ArgumentException($"Convolution backward: gradInput needs {g.Batch * inSize} elements, got {gradInput.Length}.");
+        if (!gradWeight.IsEmpty && gradWeight.Length != outChannels * patch)
+            throw new ArgumentException($"Convolution backward: gradWeight needs {outChannels * patch} elements, got {gradWeight.Length}.");
+        ResolveChunk(g, chunkImages);
+        int wSize = gradWeight.IsEmpty ? 0 : outChannels * patch, bSize = gradBias.IsEmpty ? 0 : outChannels;
+        var partials = Scratch(ref t_partials, parts * (wSize + bSize));
+        partials.Clear();
+        fixed (float* x = input, w = weight, dy = gradOutput, dx = gradInput, acc = partials)
+        {
+            Parallelism.For(parts, new BackwardPart
+            {
+                G = g, OutChannels = outChannels, Parts = parts, ChunkImages = chunkImages,
+                Input = x, Weight = w, GradOutput = dy, GradInput = dx, HasGradInput = !gradInput.IsEmpty,
+                Partials = acc, WeightSize = wSize, BiasSize = bSize,
+            });
+        }
+        for (int part = 0; part < parts; part++)
+        {
+            var block = partials.Slice(part * (wSize + bSize), wSize + bSize);
+            if (wSize > 0) TensorPrimitives.Add(gradWeight, block[..wSize], gradWeight);
+            if (bSize > 0) TensorPrimitives.Add(gradBias, block[wSize..], gradBias);
+        }
+    }
+
+    private static void BackwardSerial(in ConvolutionGeometry g, int outChannels, ReadOnlySpan<float> input, ReadOnlySpan<float> weight,
+        ReadOnlySpan<float> gradOutput, Span<float> gradInput, Span<float> gradWeight, Span<float> gradBias, int chunkImages,
+        ReadOnlySpan<float> keptColumns)
     {
         if (!keptColumns.IsEmpty && keptColumns.Length != KeptColumnsLength(g))
             throw new ArgumentException($"Convolution backward: kept columns need {KeptColumnsLength(g)} elements, got {keptColumns.Length}.", nameof(keptColumns));
