@@ -24,6 +24,8 @@ public static class Program
             InteropCommands.Import(),
             InteropCommands.Export(),
             GrowlCommand.Create(),
+            TieRetrainCommands.Tie(),
+            TieRetrainCommands.Retrain(),
             PackCommand.Create(),
             PruneCommand.Create(),
             DcCommand.Create(),

@@ -39,6 +39,44 @@ public sealed class CliRegularizerTests : IDisposable
         Assert.True(loaded.History[^1].Extra["sparsity"] > 0);
     }
 
+    [Fact]
+    public void TieThenRetrainThenPackRunAsSeparateStages()
+    {
+        string stage1 = Path.Combine(_dir, "s1.ckpt"), structure = Path.Combine(_dir, "structure.json");
+        string retrained = Path.Combine(_dir, "re.ckpt"), packed = Path.Combine(_dir, "re.knot");
+        // Sparsity is a threshold effect in λ: take the first strength that removes some but not all input groups.
+        (int Code, string Out, string Err) r = default;
+        int zero = 0, groups = 0;
+        foreach (var lambda in new[] { "0.6", "0.9", "1.2", "1.6" })
+        {
+            r = CliHarness.Run("train", "--model", "lenet-300-100", "--width", "0.1", "--data", "idx:" + _data, "--epochs", "3", "--batch-size", "32",
+                "--lr", "0.05", "--reg", "group-lasso", "--lambda1", lambda, "--layers", "fc1", "--out", stage1);
+            Assert.True(r.Code == 0, r.Err);
+            r = CliHarness.Run("tie", stage1, "--layers", "fc1", "--out", structure, "--json");
+            Assert.True(r.Code == 0, r.Err);
+            var layer = System.Text.Json.Nodes.JsonNode.Parse(r.Out)!["layers"]![0]!;
+            (zero, groups) = ((int)layer["zero_groups"]!, (int)layer["groups"]!);
+            if (zero > 0 && zero < groups) break;
+        }
+        Assert.True(zero > 0 && zero < groups, $"no λ gave a partial structure (last: {zero} of {groups} groups zero)");
+        r = CliHarness.Run("retrain", stage1, "--structure", structure, "--data", "idx:" + _data, "--epochs", "1", "--batch-size", "32", "--lr", "0.05", "--out", retrained);
+        Assert.True(r.Code == 0, r.Err);
+        var map = Knot.Compression.Growl.GrowlStructure.FromJson(File.ReadAllText(structure), "structure.json")[0].ToTieMap();
+        var w = ModelCheckpoint.Load(retrained).Model.NamedParameters().Single(p => p.Name == "fc1.weight").Parameter.Value.Data;
+        Assert.True(map.IsSatisfiedBy(w));
+        r = CliHarness.Run("pack", retrained, "--out", packed);
+        Assert.True(r.Code == 0, r.Err);
+        Assert.Equal(0, CliHarness.Run("eval", packed, "--data", "idx:" + _data).Code);
+    }
+
+    [Fact]
+    public void RetrainWithAMissingStructureFileIsAnInputError()
+    {
+        var r = CliHarness.Run("retrain", Path.Combine(_dir, "none.ckpt"), "--structure", Path.Combine(_dir, "none.json"), "--data", "idx:" + _data, "--out", Path.Combine(_dir, "o.ckpt"));
+        Assert.Equal(ExitCodes.InputError, r.Code);
+        Assert.Contains("none.json", r.Err, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("--prox-every", "0")]
     [InlineData("--prox-every", "often")]

@@ -42,7 +42,7 @@ public static class GrowlFinalizer
         if (inputs != map.GroupCount) throw new InvalidDataException($"Structure for '{name}' has {map.GroupCount} groups, the layer has {inputs} inputs.");
         var kept = Enumerable.Range(0, inputs).Where(j => map.Labels[j] >= 0).ToArray();
         if (kept.Length == 0)
-            throw new InvalidOperationException($"Every input group of '{name}' is zero, so the network's output no longer depends on its input; use a smaller λ.");
+            throw new InvalidDataException($"Every input group of '{name}' is zero, so the network's output no longer depends on its input; use a smaller λ.");
         bool anyTies = map.ClusterCount < kept.Length;
         int producer = FindProducer(layers, index, inputs);
 
