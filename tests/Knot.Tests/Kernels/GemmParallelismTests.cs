@@ -3,6 +3,7 @@ using Knot.Kernels;
 namespace Knot.Tests.Kernels;
 
 /// <summary>Parallelism.For: every index exactly once, really concurrent, errors surface, nesting is safe.</summary>
+[Collection(SerialCollection.Name)] // asserts the pool really runs two threads: no other test may hold it meanwhile
 public sealed class GemmParallelismTests
 {
     private sealed class CountingBody(int count) : IParallelBody
