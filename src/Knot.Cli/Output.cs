@@ -81,8 +81,8 @@ public sealed class Output(bool json)
     {
         public void Report(TrainingProgress p)
         {
-            if (console is null || p.Phase != "eval") return;
-            console.WriteLine($"epoch {p.Epoch + 1}/{p.Epochs}: train loss {p.Loss:F4}, train acc {p.Accuracy:P2}, {p.Elapsed.TotalSeconds:F1}s");
+            if (console is null || !p.Phase.EndsWith("eval", StringComparison.Ordinal)) return;
+            console.WriteLine($"{(p.Phase.Length > 4 ? p.Phase[..^5] + " " : "")}epoch {p.Epoch + 1}/{p.Epochs}: train loss {p.Loss:F4}, train acc {p.Accuracy:P2}, {p.Elapsed.TotalSeconds:F1}s");
         }
     }
 }
