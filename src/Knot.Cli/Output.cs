@@ -13,7 +13,20 @@ public sealed class Output(bool json)
     public bool Json { get; } = json;
 
     /// <summary>Human messages go to stderr under --json so stdout stays one parseable JSON document.</summary>
-    public IAnsiConsole Console { get; } = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(json ? System.Console.Error : System.Console.Out) });
+    public IAnsiConsole Console { get; } = CreateConsole(json ? System.Console.Error : System.Console.Out, json ? System.Console.IsErrorRedirected : System.Console.IsOutputRedirected);
+
+    /// <summary>Logs and pipes get plain text (no escape codes) laid out 160 columns wide instead of wrapped at 80.</summary>
+    private static IAnsiConsole CreateConsole(TextWriter writer, bool redirected)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(writer),
+            Ansi = redirected ? AnsiSupport.No : AnsiSupport.Detect,
+            ColorSystem = redirected ? ColorSystemSupport.NoColors : ColorSystemSupport.Detect,
+        });
+        if (redirected) console.Profile.Width = 160;
+        return console;
+    }
 
     public void WriteJson(JsonObject result) => System.Console.Out.WriteLine(Serialize(result));
 
