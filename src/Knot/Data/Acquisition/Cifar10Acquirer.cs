@@ -127,31 +127,14 @@ public static class Cifar10Acquirer
     {
         ArgumentNullException.ThrowIfNull(http);
         archive ??= Cifar10Archive.Official;
-        var failures = new List<string>();
-        foreach (var url in archive.Urls)
+        await MirrorFallback.FirstSuccessAsync(archive.Urls, Cifar10Archive.FileName, directory, async (url, temporary) =>
         {
-            string temporary = DatasetStore.TemporaryPath(directory, Cifar10Archive.FileName);
-            try
-            {
-                await FetchAsync(http, url, temporary, archive.Bytes, progress, cancellationToken).ConfigureAwait(false);
-                progress?.Report(new AcquisitionProgress(Cifar10Archive.FileName, AcquisitionStage.Verifying, archive.Bytes, archive.Bytes, url.ToString()));
-                VerifyArchive(temporary, archive);
-                Extract(temporary, directory, archive, progress, cancellationToken);
-                return;
-            }
-            catch (Exception e) when (e is HttpRequestException or InvalidDataException or IOException
-                                          || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
-            {
-                string reason = e is TaskCanceledException ? "timed out" : e.Message.Replace(temporary, "download", StringComparison.Ordinal);
-                failures.Add($"{url}: {reason}");
-                progress?.Report(new AcquisitionProgress(Cifar10Archive.FileName, AcquisitionStage.MirrorFailed, 0, null, url.ToString(), reason));
-            }
-            finally
-            {
-                DatasetStore.DeleteQuietly(temporary);
-            }
-        }
-        throw new IOException($"Could not download {Cifar10Archive.FileName}: {string.Join("; ", failures)}");
+            await FetchAsync(http, url, temporary, archive.Bytes, progress, cancellationToken).ConfigureAwait(false);
+            progress?.Report(new AcquisitionProgress(Cifar10Archive.FileName, AcquisitionStage.Verifying, archive.Bytes, archive.Bytes, url.ToString()));
+            VerifyArchive(temporary, archive);
+            Extract(temporary, directory, archive, progress, cancellationToken);
+            return true;
+        }, progress, $"Could not download {Cifar10Archive.FileName}", cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Checks the archive's exact size and published MD5.</summary>

@@ -37,12 +37,8 @@ public sealed class DatasetDownloader
         if (manifest.Mirrors.Count == 0)
             throw new ArgumentException($"Manifest '{manifest.Name}' lists no mirrors.", nameof(manifest));
 
-        var failures = new List<string>();
-        foreach (var mirror in manifest.Mirrors)
-        {
-            var url = new Uri(mirror, file.Name + ".gz");
-            string temporary = DatasetStore.TemporaryPath(targetDirectory, file.Name);
-            try
+        return await MirrorFallback.FirstSuccessAsync(manifest.Mirrors.Select(m => new Uri(m, file.Name + ".gz")), file.Name, targetDirectory,
+            async (url, temporary) =>
             {
                 await FetchAsync(url, temporary, file, progress, cancellationToken).ConfigureAwait(false);
                 progress?.Report(new AcquisitionProgress(file.Name, AcquisitionStage.Verifying, new FileInfo(temporary).Length, null, url.ToString()));
@@ -50,20 +46,7 @@ public sealed class DatasetDownloader
                 string installed = DatasetStore.Install(temporary, targetDirectory, file, CompressedInput.IsGzip(temporary));
                 progress?.Report(new AcquisitionProgress(file.Name, AcquisitionStage.Done, new FileInfo(installed).Length, null, url.ToString()));
                 return installed;
-            }
-            catch (Exception e) when (e is HttpRequestException or InvalidDataException or IOException
-                                          || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
-            {
-                string reason = e is TaskCanceledException ? "timed out" : e.Message.Replace(temporary, "download", StringComparison.Ordinal);
-                failures.Add($"{url}: {reason}");
-                progress?.Report(new AcquisitionProgress(file.Name, AcquisitionStage.MirrorFailed, 0, null, url.ToString(), reason));
-            }
-            finally
-            {
-                DatasetStore.DeleteQuietly(temporary);
-            }
-        }
-        throw new IOException($"Could not download {file.Name} from any mirror: {string.Join("; ", failures)}");
+            }, progress, $"Could not download {file.Name} from any mirror", cancellationToken).ConfigureAwait(false);
     }
 
     private async Task FetchAsync(Uri url, string destination, DatasetFile file, IProgress<AcquisitionProgress>? progress,
