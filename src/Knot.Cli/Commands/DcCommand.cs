@@ -19,6 +19,8 @@ public sealed class CompressionOptions
     public Option<string?> Sparsity { get; } = new("--sparsity") { Description = "Prune this fraction of each layer's weights: one number, or per layer fc1=0.92,fc2=0.91." };
     public Option<int> RetrainEpochs { get; } = new("--retrain-epochs") { Description = "Epochs of retraining with the pruning masks fixed.", DefaultValueFactory = _ => 4 };
     public Option<float> Lr { get; } = new("--lr") { Description = "SGD learning rate of retraining (fine-tuning uses a tenth).", DefaultValueFactory = _ => 0.01f };
+    public Option<float> WeightDecay { get; } = new("--weight-decay") { Description = "L2 weight decay while retraining and fine-tuning.", DefaultValueFactory = _ => 0f };
+    public Option<int> PruneSteps { get; } = new("--prune-steps") { Description = "Iterative pruning: reach the target in this many prune + retrain rounds (the retraining epochs are split between them).", DefaultValueFactory = _ => 1 };
     public Option<int> BatchSize { get; } = CommonOptions.BatchSize();
     public Option<ulong> Seed { get; } = CommonOptions.Seed();
     public Option<int> Threads { get; } = CommonOptions.Threads();
@@ -26,7 +28,7 @@ public sealed class CompressionOptions
 
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { From, Data, Quality, Sparsity, RetrainEpochs, Lr, BatchSize, Seed, Threads, Json }) command.Options.Add(o);
+        foreach (var o in new Option[] { From, Data, Quality, Sparsity, RetrainEpochs, Lr, WeightDecay, PruneSteps, BatchSize, Seed, Threads, Json }) command.Options.Add(o);
     }
 
     /// <summary>Options from the command line; without --quality/--sparsity the paper's per-layer sparsities (LeNets) apply.</summary>
@@ -38,12 +40,16 @@ public sealed class CompressionOptions
         CommonOptions.RequirePositive(p.GetValue(BatchSize), "--batch-size");
         float lr = p.GetValue(Lr);
         if (!(lr > 0) || !float.IsFinite(lr)) throw new UsageException($"--lr must be > 0, got {lr}.");
+        float weightDecay = p.GetValue(WeightDecay);
+        if (!(weightDecay >= 0) || !float.IsFinite(weightDecay)) throw new UsageException($"--weight-decay must be >= 0, got {weightDecay}.");
+        int pruneSteps = p.GetValue(PruneSteps);
+        if (pruneSteps < 1 || pruneSteps > 100) throw new UsageException($"--prune-steps must be in [1, 100], got {pruneSteps}.");
         string? quality = p.GetValue(Quality), sparsity = p.GetValue(Sparsity);
         if (quality is not null && sparsity is not null) throw new UsageException("Give either --quality or --sparsity, not both.");
         var options = new DeepCompressionOptions
         {
-            RetrainEpochs = retrain, BatchSize = p.GetValue(BatchSize), Seed = p.GetValue(Seed),
-            Optimizer = new OptimizerConfig("sgd", lr, 0.9f, Schedule: "cosine"),
+            RetrainEpochs = retrain, PruneSteps = pruneSteps, BatchSize = p.GetValue(BatchSize), Seed = p.GetValue(Seed),
+            Optimizer = new OptimizerConfig("sgd", lr, 0.9f, WeightDecay: weightDecay, Schedule: "cosine"),
         };
         if (quality is not null) return WithRules(options, quality, "--quality", PruningRule.ByQuality);
         if (sparsity is not null) return WithRules(options, sparsity, "--sparsity", PruningRule.BySparsity);

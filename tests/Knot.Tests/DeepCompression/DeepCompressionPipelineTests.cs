@@ -52,6 +52,28 @@ public sealed class DeepCompressionPipelineTests
     }
 
     [Fact]
+    public void IterativePruningReachesTheTargetExactlyAndNeverRevivesAWeight()
+    {
+        var spec = new ModelSpec("lenet-300-100", 0.1f, 1, 8, 8, 10);
+        var train = Training.SyntheticData.Create(200, 1, 8, 8, seed: 3);
+        var model = (Sequential)ModelZoo.Create(spec, new KnotRandom(2));
+        // Weights pruned by the first round (with 3 rounds the first keeps 0.1^(1/3) ≈ 46%) must still be zero at the end.
+        var fc1 = DeepCompressionPipeline.CompressibleLayers(model)[0].Weight;
+        var firstRound = new bool[fc1.Value.Length];
+        Knot.Compression.Pruning.MagnitudePruning.MaskBySparsity(fc1.Data, 1 - Math.Pow(0.1, 1.0 / 3), firstRound);
+        var options = new DeepCompressionOptions
+        {
+            Pruning = PruningRule.BySparsity(0.9), PruneSteps = 3, RetrainEpochs = 3, FineTuneEpochs = 0, LinearBits = 4, BatchSize = 32,
+            Optimizer = new OptimizerConfig("sgd", 0.05f, 0.9f, WeightDecay: 1e-3f),
+        };
+        var r = DeepCompressionPipeline.Run(model, spec, options, train, null);
+        Assert.All(r.Layers, l => Assert.Equal(0.1, l.Density, 2));
+        for (int i = 0; i < firstRound.Length; i++)
+            if (!firstRound[i]) Assert.Equal(0f, fc1.Data[i]);
+        Assert.Throws<ArgumentException>(() => DeepCompressionPipeline.Run(model, spec, options with { PruneSteps = 0 }, train, null));
+    }
+
+    [Fact]
     public void InvalidOptionsAndUnknownLayersAreArgumentErrors()
     {
         var model = (Sequential)ModelZoo.Create(new ModelSpec("lenet-300-100", 0.1f, 1, 8, 8, 10), new KnotRandom(1));

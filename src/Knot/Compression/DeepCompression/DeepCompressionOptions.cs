@@ -22,6 +22,9 @@ public sealed record DeepCompressionOptions
     public IReadOnlyDictionary<string, PruningRule> LayerPruning { get; init; } = new Dictionary<string, PruningRule>();
 
     public int RetrainEpochs { get; init; } = 4;
+
+    /// <summary>Pruning rounds (1 = one-shot); the retraining epochs are split evenly between the rounds.</summary>
+    public int PruneSteps { get; init; } = 1;
     public int FineTuneEpochs { get; init; } = 2;
 
     /// <summary>Optimizer of the retraining stage; fine-tuning uses it with <see cref="FineTuneLearningRateFactor"/>.</summary>
@@ -45,6 +48,7 @@ public sealed record DeepCompressionOptions
         Check(Pruning, "default");
         foreach (var (name, rule) in LayerPruning) Check(rule, name);
         if (RetrainEpochs < 0) throw new ArgumentException($"Retrain epochs must be >= 0, got {RetrainEpochs}.");
+        if (PruneSteps < 1 || PruneSteps > 100) throw new ArgumentException($"Prune steps must be in [1, 100], got {PruneSteps}.");
         if (FineTuneEpochs < 0) throw new ArgumentException($"Fine-tune epochs must be >= 0, got {FineTuneEpochs}.");
         if (BatchSize < 1) throw new ArgumentException($"Batch size must be >= 1, got {BatchSize}.");
         foreach (var (bits, what) in new[] { (LinearBits, "FC bits"), (ConvBits, "conv bits") })

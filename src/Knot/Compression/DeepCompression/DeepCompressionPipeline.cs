@@ -49,14 +49,19 @@ public static class DeepCompressionPipeline
         double? Accuracy() => test is null ? null : Evaluator.Evaluate(model, test).Accuracy;
         double? original = Accuracy();
 
-        // 1. Prune.
-        var masks = Prune(layers, options);
-        double? pruned = Accuracy();
-
-        // 2. Retrain with the masks fixed.
-        for (int i = 0; i < layers.Count; i++) layers[i].Weight.Constraints.Add(new MaskConstraint(masks[i]));
-        Train(model, options.Optimizer, options.RetrainEpochs, options, train, progress, cancellation);
-        for (int i = 0; i < layers.Count; i++) layers[i].Weight.Constraints.RemoveAll(c => c is MaskConstraint);
+        // 1–2. Prune, then retrain with the masks fixed — in PruneSteps rounds (Han et al. 2015's iterative pruning), each
+        // round pruning further (never reviving a weight) and retraining for its share of the epochs.
+        List<bool[]> masks = [];
+        double? pruned = null;
+        for (int round = 1; round <= options.PruneSteps; round++)
+        {
+            masks = Prune(layers, options, (double)round / options.PruneSteps, round == 1 ? null : masks);
+            if (round == options.PruneSteps) pruned = Accuracy();
+            int epochs = options.RetrainEpochs * round / options.PruneSteps - options.RetrainEpochs * (round - 1) / options.PruneSteps;
+            for (int i = 0; i < layers.Count; i++) layers[i].Weight.Constraints.Add(new MaskConstraint(masks[i]));
+            Train(model, options.Optimizer, epochs, options, train, progress, cancellation);
+            for (int i = 0; i < layers.Count; i++) layers[i].Weight.Constraints.RemoveAll(c => c is MaskConstraint);
+        }
         double? retrained = options.RetrainEpochs > 0 ? Accuracy() : pruned;
 
         // 3. Quantize each layer's survivors.
@@ -115,23 +120,31 @@ public static class DeepCompressionPipeline
         options.Validate();
         var layers = CompressibleLayers(model);
         CheckLayerNames(layers, options);
-        var masks = Prune(layers, options);
+        var masks = Prune(layers, options, 1.0, previous: null);
         for (int i = 0; i < layers.Count; i++) layers[i].Weight.Constraints.Add(new MaskConstraint(masks[i]));
         Train(model, options.Optimizer, options.RetrainEpochs, options, train, progress, cancellation);
         foreach (var (_, weight, _) in layers) weight.Constraints.RemoveAll(c => c is MaskConstraint);
         return test is null ? null : Evaluator.Evaluate(model, test).Accuracy;
     }
 
-    /// <summary>Masks each layer by its rule (quality × std or target sparsity) and zeroes the pruned weights.</summary>
-    private static List<bool[]> Prune(List<(string Name, Parameter Weight, bool IsConv)> layers, DeepCompressionOptions options)
+    /// <summary>
+    /// Masks each layer by its rule (quality × std or target sparsity) and zeroes the pruned weights. <paramref name="progress"/>
+    /// in (0, 1] is how far along the iterative schedule this round is: the kept share goes geometrically from 1 to the
+    /// target (kept^progress — equal relative cuts per round), a quality threshold linearly. Weights pruned in an earlier
+    /// round (<paramref name="previous"/>) stay pruned.
+    /// </summary>
+    private static List<bool[]> Prune(List<(string Name, Parameter Weight, bool IsConv)> layers, DeepCompressionOptions options,
+        double progress, List<bool[]>? previous)
     {
         var masks = new List<bool[]>();
-        foreach (var (name, weight, _) in layers)
+        for (int i = 0; i < layers.Count; i++)
         {
+            var (name, weight, _) = layers[i];
             var rule = options.LayerPruning.TryGetValue(name, out var r) ? r : options.Pruning;
             var keep = new bool[weight.Value.Length];
-            if (rule.Quality is double q) MagnitudePruning.MaskByQuality(weight.Data, q, keep);
-            else MagnitudePruning.MaskBySparsity(weight.Data, rule.Sparsity!.Value, keep);
+            if (rule.Quality is double q) MagnitudePruning.MaskByQuality(weight.Data, q * progress, keep);
+            else MagnitudePruning.MaskBySparsity(weight.Data, 1 - Math.Pow(1 - rule.Sparsity!.Value, progress), keep);
+            if (previous is not null) MagnitudePruning.Intersect(keep, previous[i]);
             MagnitudePruning.ApplyMask(weight.Data, keep);
             masks.Add(keep);
         }

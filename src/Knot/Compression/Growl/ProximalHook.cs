@@ -7,12 +7,17 @@ namespace Knot.Compression.Growl;
 /// <summary>
 /// Proximal gradient: right after each optimizer step, w ← prox_{μΩ}(w) with μ = lr·λ·scale (scale = K/B for
 /// per-epoch λ units applied every K steps). Whole groups reach exact zero through the prox; once dead
-/// (norm ≤ threshold) a group stays zero for good. Adds per-layer zero-group counts to each epoch record.
+/// (norm ≤ threshold) a group stays zero for good — also between prox applications: its gradient is masked before
+/// every step and its values re-zeroed after it (as the reference code's forward mask does), so with a per-epoch prox a
+/// dead input cannot regrow during the epoch. Adds per-layer zero-group counts to each epoch record.
 /// </summary>
 public sealed class ProximalHook : ITrainingHook
 {
     private readonly (string Name, Parameter Parameter, IProximalOperator Operator)[] _targets;
     private readonly int _every;
+    private readonly float[][] _keepScales;   // per target: 1 for live groups, 0 for dead ones (refreshed when the dead count changes)
+    private readonly float[][] _rowScratch;
+    private readonly int[] _scalesForDeadCount;
 
     public ProximalHook(RegularizerSpec spec, IEnumerable<(string Name, Parameter Parameter)> targets, int stepsPerEpoch)
     {
@@ -22,6 +27,22 @@ public sealed class ProximalHook : ITrainingHook
         _targets = targets.Select(t => (t.Name, t.Parameter, spec.CreateOperator(t.Parameter))).ToArray();
         _every = spec.Every == RegularizerSpec.OncePerEpoch ? stepsPerEpoch : spec.Every;
         StepScale = spec.LambdaPerStep ? _every : (double)_every / stepsPerEpoch;
+        _keepScales = new float[_targets.Length][];
+        _rowScratch = new float[_targets.Length][];
+        _scalesForDeadCount = new int[_targets.Length];
+        for (int t = 0; t < _targets.Length; t++)
+        {
+            var layout = (_targets[t].Operator as IGroupProximalOperator)?.Layout;
+            _keepScales[t] = layout is null ? [] : new float[layout.GroupCount];
+            _rowScratch[t] = layout is null || layout.Inner == 1 ? [] : new float[layout.RowStride];
+            _scalesForDeadCount[t] = -1;
+        }
+    }
+
+    public double AfterBackward(StepContext context)
+    {
+        MaskDeadGroups(gradients: true);
+        return 0;
     }
 
     public RegularizerSpec Spec { get; }
@@ -36,9 +57,34 @@ public sealed class ProximalHook : ITrainingHook
         bool due = Spec.Every == RegularizerSpec.OncePerEpoch
             ? context.StepInEpoch + 1 == context.StepsPerEpoch
             : (context.GlobalStep + 1) % _every == 0;
-        if (!due) return;
-        float mu = (float)(context.LearningRate * StepScale);
-        foreach (var (_, p, op) in _targets) op.Apply(p.Value.Data, mu);
+        if (due)
+        {
+            float mu = (float)(context.LearningRate * StepScale);
+            foreach (var (_, p, op) in _targets) op.Apply(p.Value.Data, mu);
+        }
+        else
+        {
+            MaskDeadGroups(gradients: false);
+        }
+    }
+
+    /// <summary>Zeroes the dead groups of every target's gradient or values (nothing to do while no group is dead).</summary>
+    private void MaskDeadGroups(bool gradients)
+    {
+        for (int t = 0; t < _targets.Length; t++)
+        {
+            if (_targets[t].Operator is not IGroupProximalOperator g || g.DeadCount == 0) continue;
+            var scales = _keepScales[t];
+            if (_scalesForDeadCount[t] != g.DeadCount)
+            {
+                var dead = g.DeadGroups;
+                for (int j = 0; j < scales.Length; j++) scales[j] = dead[j] ? 0f : 1f;
+                _scalesForDeadCount[t] = g.DeadCount;
+            }
+            var p = _targets[t].Parameter;
+            if (gradients && p.Value.Grad is null) continue;
+            g.Layout.ScaleGroups(gradients ? p.Grad.Data : p.Value.Data, scales, _rowScratch[t]);
+        }
     }
 
     public void AfterEpoch(EpochRecord record)

@@ -39,6 +39,40 @@ public sealed class GrowlPipelineTests
     }
 
     [Fact]
+    public void WithAPerEpochProxDeadGroupsDoNotRegrowBetweenProxSteps()
+    {
+        var model = ModelZoo.Create(Spec("growl-mnist"), new KnotRandom(1));
+        var reg = new RegularizerSpec { Kind = "growl", Lambda1 = 5, Lambda2 = 0.05, Every = RegularizerSpec.OncePerEpoch };
+        var targets = reg.Targets("growl-mnist", model);
+        var hook = new ProximalHook(reg, targets, stepsPerEpoch: 16);
+        var watcher = new DeadGroupWatcher(hook);
+        var trainer = new Trainer(model, new Sgd(model.Parameters(), 0.05f, momentum: 0.9f), new TrainerOptions { Epochs = 4, BatchSize = 32, Seed = 1 });
+        trainer.Hooks.Add(hook);
+        trainer.Hooks.Add(watcher);
+        trainer.Fit(Train, null);
+        Assert.True(watcher.StepsWithDeadGroups > 16, $"groups died too late to test anything ({watcher.StepsWithDeadGroups} steps)");
+        Assert.Equal(0f, watcher.LargestDeadValue);
+    }
+
+    /// <summary>After every step, the largest |w| found in a group the prox has declared dead.</summary>
+    private sealed class DeadGroupWatcher(ProximalHook hook) : ITrainingHook
+    {
+        public float LargestDeadValue { get; private set; }
+        public int StepsWithDeadGroups { get; private set; }
+
+        public void AfterStep(StepContext context)
+        {
+            var (_, p, op) = hook.Targets[0];
+            var g = (Knot.Compression.Proximal.IGroupProximalOperator)op;
+            if (g.DeadCount == 0) return;
+            StepsWithDeadGroups++;
+            var norms = new float[g.Layout.GroupCount];
+            g.Layout.Norms(p.Value.Data, norms);
+            for (int j = 0; j < norms.Length; j++) if (g.DeadGroups[j]) LargestDeadValue = Math.Max(LargestDeadValue, norms[j]);
+        }
+    }
+
+    [Fact]
     public void RetrainingKeepsZerosAndTiesExactly()
     {
         var model = ModelZoo.Create(Spec("lenet-300-100"), new KnotRandom(2));
