@@ -25,7 +25,8 @@ public static class RunCommand
         var repeats = new Option<int>("--repeats") { Description = "Timed passes over the test set (the best one counts).", DefaultValueFactory = _ => 3 };
         var json = CommonOptions.Json();
         var threads = CommonOptions.Threads();
-        var command = new Command("run", "Compressed inference over a test set: accuracy, and samples/s against the decoded dense model.") { file, data, batch, repeats, json, threads };
+        var baseline = new Option<string?>("--baseline") { Description = "Also time this checkpoint's dense network (e.g. the uncompressed model the file came from), to measure what removing units/channels bought." };
+        var command = new Command("run", "Compressed inference over a test set: accuracy, and samples/s against the decoded dense model.") { file, data, batch, repeats, json, threads, baseline };
         command.SetAction(p => CommonOptions.Run(() =>
         {
             var o = new Output(p.GetValue(json));
@@ -40,18 +41,29 @@ public static class RunCommand
             var test = spec.Load(DataSplit.Test);
             if (compressed.Spec is { } s) TrainingRun.CheckDataFitsModel(s, test);
             var dense = KnotModelFile.FromFile(compressed.File, Path.GetFileName(path)).Model;
+            string? baselinePath = p.GetValue(baseline);
+            var original = baselinePath is null ? null : ModelCheckpoint.Load(baselinePath);
+            if (original is not null) TrainingRun.CheckDataFitsModel(original.Spec, test);
             var result = CompressedEvaluator.Evaluate(compressed, test, batchSize);
             var denseResult = Evaluator.Evaluate(dense, test, batchSize);
             var arena = new TensorArena();
-            Tensor DenseForward(Tensor x)
+            Func<Tensor, Tensor> DenseForward(Knot.Nn.Module model) => x =>
             {
                 arena.Reset();
                 using var scope = arena.Activate();
                 using var noGrad = GradMode.NoGrad();
-                return dense.Forward(x);
-            }
+                return model.Forward(x);
+            };
             double compressedRate = CompressedEvaluator.Throughput(compressed.Forward, test, batchSize, passes);
-            double denseRate = CompressedEvaluator.Throughput(DenseForward, test, batchSize, passes);
+            double denseRate = CompressedEvaluator.Throughput(DenseForward(dense), test, batchSize, passes);
+            EvaluationResult? baselineResult = null;
+            double baselineRate = double.NaN;
+            if (original is not null)
+            {
+                original.Model.Eval();
+                baselineResult = Evaluator.Evaluate(original.Model, test, batchSize);
+                baselineRate = CompressedEvaluator.Throughput(DenseForward(original.Model), test, batchSize, passes);
+            }
             if (o.Json)
             {
                 o.WriteJson(new JsonObject
@@ -60,6 +72,11 @@ public static class RunCommand
                     ["compressed_samples_per_second"] = compressedRate, ["dense_samples_per_second"] = denseRate, ["speedup"] = compressedRate / denseRate,
                     ["threads"] = Knot.Kernels.Parallelism.ThreadCount,
                     ["kernels"] = new JsonObject(compressed.LinearKernels.Select(k => KeyValuePair.Create(k.Layer, (JsonNode?)k.Kernel))),
+                    ["baseline"] = original is null ? null : new JsonObject
+                    {
+                        ["path"] = original.Path, ["test_accuracy"] = baselineResult!.Value.Accuracy, ["samples_per_second"] = baselineRate,
+                        ["parameters"] = original.Model.ParameterCount(), ["speedup"] = compressedRate / baselineRate,
+                    },
                 });
             }
             else
@@ -67,6 +84,9 @@ public static class RunCommand
                 o.Console.MarkupLine($"Compressed inference: test accuracy [bold green]{result.Accuracy:P2}[/] (decoded dense: {denseResult.Accuracy:P2}) on {result.Samples} samples");
                 o.Console.MarkupLine($"Throughput: compressed {compressedRate:N0}/s, dense {denseRate:N0}/s, ratio [bold]{compressedRate / denseRate:F2}×[/] ({Knot.Kernels.Parallelism.ThreadCount} threads; shared CPU, noisy)");
                 foreach (var (layer, kernel) in compressed.LinearKernels) o.Console.MarkupLine($"  {Markup.Escape(layer)}: {Markup.Escape(kernel)}");
+                if (original is not null)
+                    o.Console.MarkupLine($"Baseline {Markup.Escape(Path.GetFileName(original.Path))} ({original.Model.ParameterCount():N0} parameters): test accuracy {baselineResult!.Value.Accuracy:P2}, " +
+                        $"{baselineRate:N0}/s; compressed file [bold]{compressedRate / baselineRate:F2}×[/] its throughput");
             }
             return ExitCodes.Success;
         }));
