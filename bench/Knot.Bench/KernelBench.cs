@@ -66,6 +66,17 @@ internal static class KernelBench
         var dx = needInputGrad ? new float[x.Length] : null;
         var dw = new float[w.Length];
         var db = new float[cout];
+        int chunk = Convolution.ChunkImages(g), plane = g.OutputPlane, inSize = g.Channels * g.InputPlane;
+        var columns = new float[g.PatchSize * chunk * plane];
+        var image = new float[inSize];
+        Report($"{name} im2col, {g.Batch} images", () =>
+        {
+            for (int n = 0; n < g.Batch; n++) Im2Col.Pack(g, x.AsSpan(n * inSize, inSize), columns, chunk * plane, n % chunk * plane);
+        }, runs, cpuClock);
+        Report($"{name} col2im, {g.Batch} images", () =>
+        {
+            for (int n = 0; n < g.Batch; n++) Im2Col.Accumulate(g, columns, chunk * plane, n % chunk * plane, image);
+        }, runs, cpuClock);
         Report($"{name} forward", () => Convolution.Forward(g, cout, x, w, b, y), runs, cpuClock);
         Report($"{name} backward{(needInputGrad ? "" : " (dW, db)")}", () => Convolution.Backward(g, cout, x, w, dy, dx, dw, db), runs, cpuClock);
     }

@@ -23,6 +23,8 @@ public sealed class ConvolutionKernelTests
         { 1, 1, 1, 1, 2, 1, 1, 0 },
         { 2, 2, 9, 9, 3, 2, 3, 0 },
         { 5, 2, 3, 3, 2, 3, 1, 1 },
+        { 2, 2, 6, 17, 3, 5, 1, 0 }, // stride 1, no padding (the dense im2col path): rows of 13 = 8 + 4 + 1
+        { 1, 3, 7, 10, 2, 5, 1, 0 }, // dense path, rows of 6 = 4 + 2
     };
 
     [Theory]
