@@ -10,7 +10,7 @@ namespace Knot.Kernels;
 /// grow, so steady-state training allocates nothing here. Work is split the same way on every call, so the
 /// results are bit-for-bit repeatable.
 /// </summary>
-public static class Convolution
+public static partial class Convolution
 {
     private static int s_targetChunkColumns = 256;
 
@@ -248,6 +248,12 @@ public static class Convolution
             throw new ArgumentException($"Convolution backward: gradWeight needs {outChannels * patch} elements, got {gradWeight.Length}.");
         weight = weight[..(outChannels * patch)];
 
+        if (UsesDirectWeightGradient(g, outChannels) && (!gradWeight.IsEmpty || !gradBias.IsEmpty))
+        {
+            DirectWeightGradient(g, outChannels, input, gradOutput, gradWeight, gradBias);
+            gradWeight = default;
+            gradBias = default;
+        }
         if (!gradBias.IsEmpty)
         {
             for (int n = 0; n < g.Batch; n++)
