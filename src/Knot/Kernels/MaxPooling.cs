@@ -241,17 +241,35 @@ public static partial class Pooling
     public static void MaxBackward(in ConvolutionGeometry g, ReadOnlySpan<float> gradOutput, ReadOnlySpan<int> argmax, Span<float> gradInput) =>
         MaxBackward(g, gradOutput, argmax, gradInput, AutomaticParts(g));
 
-    internal static unsafe void MaxBackward(in ConvolutionGeometry g, ReadOnlySpan<float> gradOutput, ReadOnlySpan<int> argmax, Span<float> gradInput, int parts)
+    /// <summary>
+    /// gradInput = the scatter of gradOutput onto each output's arg-max, zeros elsewhere: every element of gradInput
+    /// is written, so it need not be cleared first (a fresh gradient buffer). One pass instead of clear + scatter; the
+    /// 2×2/2 case writes both input rows of each window with vector selects.
+    /// </summary>
+    public static void MaxBackwardOverwrite(in ConvolutionGeometry g, ReadOnlySpan<float> gradOutput, ReadOnlySpan<int> argmax, Span<float> gradInput) =>
+        MaxBackward(g, gradOutput, argmax, gradInput, AutomaticParts(g), overwrite: true, BestMaxPoolPath);
+
+    internal static void MaxBackward(in ConvolutionGeometry g, ReadOnlySpan<float> gradOutput, ReadOnlySpan<int> argmax, Span<float> gradInput, int parts) =>
+        MaxBackward(g, gradOutput, argmax, gradInput, parts, overwrite: false, MaxPoolPath.Scalar);
+
+    internal static unsafe void MaxBackward(in ConvolutionGeometry g, ReadOnlySpan<float> gradOutput, ReadOnlySpan<int> argmax, Span<float> gradInput,
+        int parts, bool overwrite, MaxPoolPath path)
     {
         CheckSpans(g, gradInput.Length, gradOutput.Length, "MaxPool backward");
         if (argmax.Length != gradOutput.Length)
             throw new ArgumentException($"MaxPool backward: argmax needs {gradOutput.Length} elements, got {argmax.Length}.");
+        if (path > BestMaxPoolPath) throw new PlatformNotSupportedException($"MaxPool: the {path} path is not supported on this CPU.");
         int planes = g.Batch * g.Channels;
         parts = Math.Clamp(parts, 1, planes);
+        bool twoByTwo = g.KernelH == 2 && g.KernelW == 2 && g.StrideH == 2 && g.StrideW == 2 && g.PadH == 0 && g.PadW == 0;
         fixed (float* dy = gradOutput, dx = gradInput)
         fixed (int* idx = argmax)
         {
-            var body = new MaxBackwardPart { Parts = parts, Planes = planes, InPlane = g.InputPlane, OutPlane = g.OutputPlane, GradOutput = dy, GradInput = dx, ArgMax = idx };
+            var body = new MaxBackwardPart
+            {
+                Parts = parts, Planes = planes, InPlane = g.InputPlane, OutPlane = g.OutputPlane, GradOutput = dy, GradInput = dx, ArgMax = idx,
+                Overwrite = overwrite, Dense2x2 = overwrite && twoByTwo && path == MaxPoolPath.Vector512, Width = g.Width, OutH = g.OutH, OutW = g.OutW,
+            };
             if (parts == 1) body.Invoke(0);
             else Parallelism.For(parts, body);
         }
@@ -259,7 +277,8 @@ public static partial class Pooling
 
     private unsafe struct MaxBackwardPart : IParallelBody
     {
-        public int Parts, Planes, InPlane, OutPlane;
+        public int Parts, Planes, InPlane, OutPlane, Width, OutH, OutW;
+        public bool Overwrite, Dense2x2;
         public float* GradOutput, GradInput;
         public int* ArgMax;
 
@@ -270,6 +289,12 @@ public static partial class Pooling
             {
                 float* dx = GradInput + (long)p * InPlane, dy = GradOutput + (long)p * OutPlane;
                 int* idx = ArgMax + (long)p * OutPlane;
+                if (Dense2x2)
+                {
+                    ScatterPlane2x2(dx, dy, idx, Width, InPlane / Width, OutH, OutW);
+                    continue;
+                }
+                if (Overwrite) new Span<float>(dx, InPlane).Clear();
                 for (int k = 0; k < OutPlane; k++)
                 {
                     int at = idx[k];
@@ -279,5 +304,49 @@ public static partial class Pooling
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// One plane of the 2×2/2 overwrite: for eight windows at a time, each of the 16 top-row and 16 bottom-row inputs
+    /// gets the window's gradient where it is the arg-max and 0 elsewhere. A column or row left over by an odd width or
+    /// height belongs to no window and is zeroed. Bad indices simply match no position (the gradient is dropped).
+    /// </summary>
+    private static unsafe void ScatterPlane2x2(float* dx, float* dy, int* idx, int w, int h, int outH, int outW)
+    {
+        var evenLanes = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 0, 2, 4, 6, 8, 10, 12, 14);
+        // Interleave the two halves: lane 2k from lane k (left column), lane 2k+1 from lane 8+k (right column).
+        var interleave = Vector512.Create(0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15);
+        for (int oy = 0; oy < outH; oy++)
+        {
+            int top = 2 * oy * w, o = oy * outW, ox = 0;
+            float* t = dx + top, b = t + w;
+            for (; ox <= outW - 8; ox += 8)
+            {
+                var g = Vector512.Create(Vector256.Load(dy + o + ox), Vector256.Load(dy + o + ox));
+                var at = Vector256.Load(idx + o + ox);
+                var rel = Vector512.Create(at, at) - Vector512.Create(top + 2 * ox) - evenLanes; // 0, 1, w, w+1 in each window
+                var zero = Vector512<float>.Zero;
+                var leftTopRight = Vector512.ConditionalSelect(Vector512.Equals(rel, Vector512.Create(Vector256<int>.Zero, Vector256.Create(1))).AsSingle(), g, zero);
+                var leftBottomRight = Vector512.ConditionalSelect(Vector512.Equals(rel, Vector512.Create(Vector256.Create(w), Vector256.Create(w + 1))).AsSingle(), g, zero);
+                // leftTopRight holds the top row's even columns in lanes 0–7 and its odd columns in 8–15.
+                Avx512F.PermuteVar16x32(leftTopRight, interleave).Store(t + 2 * ox);
+                Avx512F.PermuteVar16x32(leftBottomRight, interleave).Store(b + 2 * ox);
+            }
+            for (; ox < outW; ox++)
+            {
+                int rel = idx[o + ox] - (top + 2 * ox);
+                float g = dy[o + ox];
+                t[2 * ox] = rel == 0 ? g : 0f;
+                t[2 * ox + 1] = rel == 1 ? g : 0f;
+                b[2 * ox] = rel == w ? g : 0f;
+                b[2 * ox + 1] = rel == w + 1 ? g : 0f;
+            }
+            if (2 * outW < w)
+            {
+                t[w - 1] = 0f;
+                b[w - 1] = 0f;
+            }
+        }
+        if (2 * outH < h) new Span<float>(dx + 2 * outH * w, w).Clear();
     }
 }

@@ -64,6 +64,12 @@ public sealed class MaxPoolingPathTests
                     var dx = (float[])dx0.Clone();
                     Pooling.MaxBackward(g, dy, idx, dx, parts);
                     Assert.True(dxExpected.AsSpan().SequenceEqual(dx), what);
+                    // Overwrite mode: the scatter onto zeros, whatever the buffer held before.
+                    var dxOver = ConvolutionKernelTests.Random(new KnotRandom(34), x.Length);
+                    Pooling.MaxBackward(g, dy, idx, dxOver, parts, overwrite: true, path);
+                    var onZeros = new float[x.Length];
+                    ReferencePooling.MaxBackward(g, dy, expectedIdx, onZeros);
+                    Assert.True(onZeros.AsSpan().SequenceEqual(dxOver), what + " overwrite");
                 }
             }
         }
