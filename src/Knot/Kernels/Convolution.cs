@@ -142,6 +142,11 @@ public static partial class Convolution
         CheckSpans(g, outChannels, input.Length, weight.Length, bias.Length, output.Length, "output");
         int plane = g.OutputPlane, patch = g.PatchSize, inSize = g.Channels * g.InputPlane, outSize = outChannels * plane;
         int chunk = ResolveChunk(g, chunkImages);
+        if (keepColumns.IsEmpty && UsesDirectForward(g))
+        {
+            DirectForward(g, outChannels, input, weight, bias, output);
+            return;
+        }
         weight = weight[..(outChannels * patch)];
         for (int n0 = 0; n0 < g.Batch; n0 += chunk)
         {
