@@ -52,7 +52,14 @@ internal static class KernelBench
         var dx = new float[x.Length];
         Report($"{name} max forward + argmax", () => Pooling.MaxForward(g, x, y, idx), runs, cpuClock);
         Report($"{name} max forward (no argmax)", () => Pooling.MaxForward(g, x, y, default), runs, cpuClock);
-        Report($"{name} max backward", () => Pooling.MaxBackward(g, dy, idx, dx), runs, cpuClock);
+        Report($"{name} max backward (+=)", () => Pooling.MaxBackward(g, dy, idx, dx), runs, cpuClock);
+        // What MaxPool2d's backward does with a fresh gradient buffer: before, clear it and scatter; now one overwrite pass.
+        Report($"{name} max bwd: clear + scatter", () =>
+        {
+            dx.AsSpan().Clear();
+            Pooling.MaxBackward(g, dy, idx, dx);
+        }, runs, cpuClock);
+        Report($"{name} max bwd: overwrite", () => Pooling.MaxBackwardOverwrite(g, dy, idx, dx), runs, cpuClock);
     }
 
     private static void Conv(string name, ConvolutionGeometry g, int cout, bool needInputGrad, int runs, bool cpuClock)
