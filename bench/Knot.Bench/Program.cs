@@ -11,6 +11,7 @@ public static class Program
         ("profile", "per-layer forward/backward time of one training step (see StepProfile)", StepProfile.Run),
         ("sgd", "Sgd.Step on LeNet-300-100's parameters vs a vectorized update (see SgdBench)", SgdBench.Run),
         ("profile-conv", "LeNet-5-Caffe convolutions split into im2col / GEMM / col2im pieces (see ConvParts)", ConvParts.Run),
+        ("kernels", "LeNet-5-Caffe pooling and convolution kernel times, median and best (see KernelBench)", KernelBench.Run),
         ("conv", "LeNet-5-Caffe conv chunk sizes and conv/pool kernel times (see ConvBenchmark)", _ => { ConvBenchmark.Run(Console.Out); return 0; }),
         ("prox", "GrOWL prox vs memory-bound floor (see ProxBenchmark)", _ => { ProxBenchmark.Run(Console.Out); return 0; }),
     ];

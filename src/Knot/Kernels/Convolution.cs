@@ -10,7 +10,7 @@ namespace Knot.Kernels;
 /// grow, so steady-state training allocates nothing here. Work is split the same way on every call, so the
 /// results are bit-for-bit repeatable.
 /// </summary>
-public static class Convolution
+public static partial class Convolution
 {
     private static int s_targetChunkColumns = 256;
 
@@ -142,6 +142,11 @@ public static class Convolution
         CheckSpans(g, outChannels, input.Length, weight.Length, bias.Length, output.Length, "output");
         int plane = g.OutputPlane, patch = g.PatchSize, inSize = g.Channels * g.InputPlane, outSize = outChannels * plane;
         int chunk = ResolveChunk(g, chunkImages);
+        if (keepColumns.IsEmpty && UsesDirectForward(g))
+        {
+            DirectForward(g, outChannels, input, weight, bias, output);
+            return;
+        }
         weight = weight[..(outChannels * patch)];
         for (int n0 = 0; n0 < g.Batch; n0 += chunk)
         {
@@ -248,6 +253,12 @@ public static class Convolution
             throw new ArgumentException($"Convolution backward: gradWeight needs {outChannels * patch} elements, got {gradWeight.Length}.");
         weight = weight[..(outChannels * patch)];
 
+        if (UsesDirectWeightGradient(g, outChannels) && (!gradWeight.IsEmpty || !gradBias.IsEmpty))
+        {
+            DirectWeightGradient(g, outChannels, input, gradOutput, gradWeight, gradBias);
+            gradWeight = default;
+            gradBias = default;
+        }
         if (!gradBias.IsEmpty)
         {
             for (int n = 0; n < g.Batch; n++)

@@ -16,6 +16,11 @@ public static class Im2Col
     public static void Pack(in ConvolutionGeometry g, ReadOnlySpan<float> image, Span<float> col, int ldCol, int colOffset)
     {
         CheckSpans(g, image.Length, col.Length, ldCol, colOffset);
+        if (IsDense(g))
+        {
+            PackDense(g, image, col, ldCol, colOffset);
+            return;
+        }
         int outW = g.OutW, plane = g.OutputPlane;
         for (int c = 0; c < g.Channels; c++)
         {
@@ -62,6 +67,11 @@ public static class Im2Col
     public static void Accumulate(in ConvolutionGeometry g, ReadOnlySpan<float> col, int ldCol, int colOffset, Span<float> image)
     {
         CheckSpans(g, image.Length, col.Length, ldCol, colOffset);
+        if (IsDense(g))
+        {
+            AccumulateDense(g, col, ldCol, colOffset, image);
+            return;
+        }
         int outW = g.OutW, plane = g.OutputPlane;
         for (int c = 0; c < g.Channels; c++)
         {
@@ -92,6 +102,78 @@ public static class Im2Col
                 }
             }
         }
+    }
+
+    // Stride 1 and no padding (LeNet, most 3×3/5×5 "valid" layers): every tap row of the column matrix is OutH
+    // straight copies of OutW floats from the image, with no clipping. The general loop's per-row bookkeeping
+    // (valid ranges, slices, clears) cost more than the copies themselves at LeNet's 8- and 24-wide rows.
+    private static bool IsDense(in ConvolutionGeometry g) =>
+        g.StrideH == 1 && g.StrideW == 1 && g.PadH == 0 && g.PadW == 0;
+
+    private static unsafe void PackDense(in ConvolutionGeometry g, ReadOnlySpan<float> image, Span<float> col, int ldCol, int colOffset)
+    {
+        int w = g.Width, kh = g.KernelH, kw = g.KernelW, outH = g.OutH, outW = g.OutW, inPlane = g.InputPlane, channels = g.Channels;
+        fixed (float* img = image, cols = col)
+        {
+            float* dst = cols + colOffset;
+            for (int c = 0; c < channels; c++)
+                for (int i = 0; i < kh; i++)
+                    for (int j = 0; j < kw; j++, dst += ldCol)
+                    {
+                        float* src = img + c * inPlane + i * w + j;
+                        float* d = dst;
+                        for (int oy = 0; oy < outH; oy++, src += w, d += outW) CopyRow(src, d, outW);
+                    }
+        }
+    }
+
+    private static unsafe void AccumulateDense(in ConvolutionGeometry g, ReadOnlySpan<float> col, int ldCol, int colOffset, Span<float> image)
+    {
+        int w = g.Width, kh = g.KernelH, kw = g.KernelW, outH = g.OutH, outW = g.OutW, inPlane = g.InputPlane, channels = g.Channels;
+        fixed (float* img = image, cols = col)
+        {
+            float* src = cols + colOffset;
+            for (int c = 0; c < channels; c++)
+                for (int i = 0; i < kh; i++)
+                    for (int j = 0; j < kw; j++, src += ldCol)
+                    {
+                        float* dst = img + c * inPlane + i * w + j;
+                        float* s = src;
+                        for (int oy = 0; oy < outH; oy++, dst += w, s += outW) AddRow(s, dst, outW);
+                    }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void CopyRow(float* src, float* dst, int n)
+    {
+        int k = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; k <= n - 8; k += 8) Vector256.Store(Vector256.Load(src + k), dst + k);
+            if (k <= n - 4)
+            {
+                Vector128.Store(Vector128.Load(src + k), dst + k);
+                k += 4;
+            }
+        }
+        for (; k < n; k++) dst[k] = src[k];
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void AddRow(float* src, float* dst, int n)
+    {
+        int k = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; k <= n - 8; k += 8) Vector256.Store(Vector256.Load(dst + k) + Vector256.Load(src + k), dst + k);
+            if (k <= n - 4)
+            {
+                Vector128.Store(Vector128.Load(dst + k) + Vector128.Load(src + k), dst + k);
+                k += 4;
+            }
+        }
+        for (; k < n; k++) dst[k] += src[k];
     }
 
     // Rows here are short (8 to 32 floats for LeNet/CIFAR maps) and there are PatchSize·OutH of them per image:

@@ -23,6 +23,9 @@ public sealed class ConvolutionKernelTests
         { 1, 1, 1, 1, 2, 1, 1, 0 },
         { 2, 2, 9, 9, 3, 2, 3, 0 },
         { 5, 2, 3, 3, 2, 3, 1, 1 },
+        { 2, 2, 6, 17, 3, 5, 1, 0 }, // stride 1, no padding (the dense im2col path): rows of 13 = 8 + 4 + 1
+        { 1, 3, 7, 10, 2, 5, 1, 0 }, // dense path, rows of 6 = 4 + 2
+        { 2, 2, 9, 14, 6, 3, 1, 0 }, // direct weight gradient: 4+2 channels, 3 blocks of 5 taps + 3, rows of 8 + 4
     };
 
     [Theory]
@@ -96,6 +99,9 @@ public sealed class ConvolutionKernelTests
             var dwOnly = (float[])dw0.Clone();
             Convolution.Backward(g, cout, x, weight, dy, default, dwOnly, default, chunk);
             AssertClose(dwRef, dwOnly, $"gradWeight alone, chunk {chunk}");
+            var dbOnly = (float[])db0.Clone();
+            Convolution.Backward(g, cout, x, weight, dy, default, default, dbOnly, chunk);
+            AssertClose(dbRef, dbOnly, $"gradBias alone, chunk {chunk}");
         }
     }
 

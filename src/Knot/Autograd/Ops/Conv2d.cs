@@ -28,7 +28,9 @@ public static partial class Op
         var y = Tensor.CreateOutput(new Shape(g.Batch, outChannels, g.OutH, g.OutW));
         Convolution.Forward(g, outChannels, x.Data, weight.Data, bias is null ? default : bias.Data, y.Data);
         // Backward recomputes im2col for the weight gradient. Keeping the matrices from here instead (the kernels
-        // support it) cost 23 MB of arena memory for LeNet-5 at batch 128 and measured no faster, so it is off.
+        // support it) would cost 23 MB of arena memory for LeNet-5 at batch 128 and measured no faster: the stride-1
+        // im2col is a plain row copy (conv2: ~0.5 ms per batch, one thread) and layers with a short patch (conv1)
+        // compute their weight gradient straight from the image without any column matrix.
         return Records(x, weight, bias) ? Attach(y, new Conv2dNode(x, weight, bias, g)) : y;
     }
 

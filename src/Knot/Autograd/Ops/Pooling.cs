@@ -29,8 +29,20 @@ public static partial class Op
 
     private sealed class MaxPool2dNode(Tensor x, ConvolutionGeometry g, float[] indices) : Node([x])
     {
-        public override void Backward(Tensor output) =>
-            Pooling.MaxBackward(g, output.Grad!.Data, MemoryMarshal.Cast<float, int>(indices.AsSpan()), x.GradSpan());
+        public override void Backward(Tensor output)
+        {
+            var argmax = MemoryMarshal.Cast<float, int>(indices.AsSpan());
+            if (x.Grad is null && !x.IsLeaf)
+            {
+                // The usual case (x is a conv output whose gradient starts here): write the whole gradient in one pass
+                // into an uncleared arena buffer instead of clearing it (GradSpan) and then scattering into it.
+                var data = TensorArena.Allocate(x.Length, clear: false);
+                Pooling.MaxBackwardOverwrite(g, output.Grad!.Data, argmax, data);
+                x.Grad = new Tensor(x.Shape, data);
+                return;
+            }
+            Pooling.MaxBackward(g, output.Grad!.Data, argmax, x.GradSpan());
+        }
     }
 
     /// <summary>Average pooling of x (N, C, H, W) with a square window; padding counts as zeros in the average.</summary>

@@ -26,6 +26,13 @@ public static class ReferencePooling
                 }
     }
 
+    /// <summary>Max pooling's backward: gradInput[plane p, argmax[o]] += gradOutput[o] for every output o of plane p.</summary>
+    public static void MaxBackward(in ConvolutionGeometry g, ReadOnlySpan<float> gradOutput, ReadOnlySpan<int> argmax, Span<float> gradInput)
+    {
+        for (int o = 0; o < gradOutput.Length; o++)
+            if (argmax[o] >= 0) gradInput[o / g.OutputPlane * g.InputPlane + argmax[o]] += gradOutput[o];
+    }
+
     /// <summary>Average pooling with divisor kh·kw (padding included).</summary>
     public static void AvgForward(in ConvolutionGeometry g, ReadOnlySpan<float> input, Span<float> output)
     {
