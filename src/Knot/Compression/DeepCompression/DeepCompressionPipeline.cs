@@ -23,6 +23,10 @@ public sealed record DeepCompressionResult(
     double? OriginalAccuracy, double? PrunedAccuracy, double? RetrainedAccuracy, double? QuantizedAccuracy, double? FineTunedAccuracy,
     IReadOnlyList<DeepCompressionLayer> Layers, long DenseParameters, long FileBytes, double PaperRatioPQ, double PaperRatioPQH, string? OutPath)
 {
+    /// <summary>Per-epoch records of retraining with the masks fixed, and of centroid fine-tuning (for reports).</summary>
+    public IReadOnlyList<EpochRecord> RetrainHistory { get; init; } = [];
+    public IReadOnlyList<EpochRecord> FineTuneHistory { get; init; } = [];
+
     public long DenseBytes => 4 * DenseParameters;
     public double Ratio => FileBytes == 0 ? double.NaN : (double)DenseBytes / FileBytes;
 }
@@ -55,7 +59,7 @@ public static class DeepCompressionPipeline
 
         // 2. Retrain with the masks fixed.
         for (int i = 0; i < layers.Count; i++) layers[i].Weight.Constraints.Add(new MaskConstraint(masks[i]));
-        Train(model, options.Optimizer, options.RetrainEpochs, options, train, progress, cancellation);
+        var retrainHistory = Train(model, options.Optimizer, options.RetrainEpochs, options, train, progress, cancellation);
         for (int i = 0; i < layers.Count; i++) layers[i].Weight.Constraints.RemoveAll(c => c is MaskConstraint);
         double? retrained = options.RetrainEpochs > 0 ? Accuracy() : pruned;
 
@@ -73,7 +77,7 @@ public static class DeepCompressionPipeline
         // 4. Fine-tune the centroids.
         for (int i = 0; i < layers.Count; i++) layers[i].Weight.Constraints.Add(new CodebookConstraint(quantized[i]));
         var fineTune = options.Optimizer with { LearningRate = options.Optimizer.LearningRate * options.FineTuneLearningRateFactor };
-        Train(model, fineTune, options.FineTuneEpochs, options, train, progress, cancellation);
+        var fineTuneHistory = Train(model, fineTune, options.FineTuneEpochs, options, train, progress, cancellation);
         for (int i = 0; i < layers.Count; i++) layers[i].Weight.Constraints.RemoveAll(c => c is CodebookConstraint);
         double? fineTuned = options.FineTuneEpochs > 0 ? Accuracy() : quantizedAccuracy;
 
@@ -103,7 +107,7 @@ public static class DeepCompressionPipeline
         double ratioPQ = denseBits / (results.Sum(l => l.PrunedQuantized.TotalBits) + otherBits);
         double ratioPQH = denseBits / (results.Sum(l => l.PrunedQuantizedHuffman.TotalBits) + otherBits);
         return new DeepCompressionResult(model, original, pruned, retrained, quantizedAccuracy, fineTuned, results, denseParameters,
-            bytes.Length, ratioPQ, ratioPQH, outPath);
+            bytes.Length, ratioPQ, ratioPQH, outPath) { RetrainHistory = retrainHistory, FineTuneHistory = fineTuneHistory };
     }
 
     /// <summary>Prunes only (no quantization): masks by the rules, retrains with them fixed. Returns the retrained accuracy.</summary>
@@ -117,7 +121,7 @@ public static class DeepCompressionPipeline
         CheckLayerNames(layers, options);
         var masks = Prune(layers, options);
         for (int i = 0; i < layers.Count; i++) layers[i].Weight.Constraints.Add(new MaskConstraint(masks[i]));
-        Train(model, options.Optimizer, options.RetrainEpochs, options, train, progress, cancellation);
+        _ = Train(model, options.Optimizer, options.RetrainEpochs, options, train, progress, cancellation);
         foreach (var (_, weight, _) in layers) weight.Constraints.RemoveAll(c => c is MaskConstraint);
         return test is null ? null : Evaluator.Evaluate(model, test).Accuracy;
     }
@@ -159,10 +163,10 @@ public static class DeepCompressionPipeline
         return layers;
     }
 
-    private static void Train(Sequential model, Optim.OptimizerConfig config, int epochs, DeepCompressionOptions options,
+    private static List<EpochRecord> Train(Sequential model, Optim.OptimizerConfig config, int epochs, DeepCompressionOptions options,
         LabeledDataset train, IProgress<TrainingProgress>? progress, CancellationToken cancellation)
     {
-        if (epochs == 0) return;
+        if (epochs == 0) return [];
         var optimizer = config.Create(model.Parameters());
         var trainer = new Trainer(model, optimizer, new TrainerOptions
         {
@@ -171,5 +175,6 @@ public static class DeepCompressionPipeline
         { Progress = progress };
         trainer.Fit(train, null, cancellation);
         model.Eval();
+        return trainer.History;
     }
 }
