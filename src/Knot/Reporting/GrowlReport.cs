@@ -109,7 +109,7 @@ public static class GrowlReport
             var vectors = new GroupVectors(weight.Value.Data, layout, order.AsSpan(0, shown));
             var matrix = GroupSimilarity.Matrix(vectors);
             section.Figure(HeatMap.Render(matrix, shown, starts.Where(s => s < shown).ToList(), $"{layer.Name}: group similarity, ordered by cluster", min: Math.Min(0, matrix.Min()), max: 1),
-                $"S_ij = ⟨g_i, g_j⟩ / max(‖g_i‖², ‖g_j‖²) between kept groups at the end of stage 1 (1 = identical), rows and columns in cluster order, largest cluster first; red lines separate clusters." +
+                $"S_ij = ⟨g_i, g_j⟩ / max(‖g_i‖², ‖g_j‖²) between kept groups at the end of stage 1 (1 = identical), rows and columns in cluster order, largest cluster first; red lines separate tied clusters and the block of untied groups." +
                 (shown < order.Length ? $" First {shown} of {order.Length} kept groups." : ""));
         }
         else section.Figure(HeatMap.Render([], 0, [], $"{layer.Name}: group similarity"), "Every group of this layer was removed.");

@@ -26,7 +26,7 @@ public sealed class ReportSection(string heading)
     }
 
     /// <summary>A table of text cells (escaped); numeric-looking cells are right-aligned.</summary>
-    public ReportSection Table(IReadOnlyList<string> headers, IEnumerable<IReadOnlyList<string>> rows, string? cls = null)
+    public ReportSection Table(IReadOnlyList<string> headers, IEnumerable<IReadOnlyList<string>> rows, string? cls = null, bool alignNumbers = true)
     {
         var sb = new StringBuilder("<table");
         if (cls is not null) sb.Append(" class=\"").Append(cls).Append('"');
@@ -37,7 +37,7 @@ public sealed class ReportSection(string heading)
         {
             sb.Append("<tr>");
             foreach (var cell in row)
-                sb.Append(IsNumeric(cell) ? "<td class=\"num\">" : "<td>").Append(SvgText.Escape(cell)).Append("</td>");
+                sb.Append(alignNumbers && IsNumeric(cell) ? "<td class=\"num\">" : "<td>").Append(SvgText.Escape(cell)).Append("</td>");
             sb.Append("</tr>");
         }
         _blocks.Add(sb.Append("</tbody></table>").ToString());
@@ -46,7 +46,7 @@ public sealed class ReportSection(string heading)
 
     /// <summary>A two-column key/value table.</summary>
     public ReportSection Facts(IEnumerable<(string Key, string Value)> facts) =>
-        Table(["", ""], facts.Select(f => (IReadOnlyList<string>)[f.Key, f.Value]), "facts");
+        Table(["", ""], facts.Select(f => (IReadOnlyList<string>)[f.Key, f.Value]), "facts", alignNumbers: false);
 
     private static bool IsNumeric(string s) => s.Length > 0 && (char.IsDigit(s[0]) || ((s[0] is '-' or '−' or '.') && s.Length > 1 && char.IsDigit(s[1])));
 }
@@ -110,8 +110,8 @@ public sealed class HtmlReport(string title, string subtitle)
         "header h1{margin:4px 0;font-size:24px}.sub{margin:2px 0 10px;color:#555}" +
         "section{background:#fff;border:1px solid #e3e3e3;border-radius:6px;margin:14px 0;padding:10px 16px}" +
         "h2{font-size:17px;margin:6px 0 10px;color:#1f3b5a}" +
-        ".blocks{display:flex;flex-wrap:wrap;gap:12px;align-items:flex-start}.blocks>p{flex-basis:100%;margin:2px 0}" +
-        "figure{margin:0;display:inline-block}figcaption{font-size:12px;color:#555;max-width:640px;margin-top:2px}" +
+        ".blocks{display:flex;flex-wrap:wrap;gap:12px;align-items:flex-start}.blocks>p{flex-basis:100%;margin:2px 0;font-size:14px}" +
+        "figure{margin:0;display:inline-block}figcaption{font-size:12px;color:#555;max-width:600px;margin-top:2px}" +
         "table{border-collapse:collapse;font-size:13px}th,td{border-bottom:1px solid #e6e6e6;padding:3px 9px;text-align:left}" +
         "th{background:#f2f5f9}td.num{text-align:right;font-variant-numeric:tabular-nums}" +
         "table.facts thead{display:none}table.facts td:first-child{color:#555}" +

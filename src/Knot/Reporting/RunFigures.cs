@@ -22,7 +22,7 @@ public static class RunFigures
         var x = Enumerable.Range(1, history.Count).Select(i => (double)i).ToList();
         var loss = new List<LineSeries> { new("train loss", history.Select(h => h.TrainLoss).ToList()) };
         if (history.Any(h => h.TestLoss is not null)) loss.Add(new("test loss", history.Select(h => h.TestLoss ?? double.NaN).ToList()));
-        section.Figure(LineChart.Render("Loss per epoch", x, loss, "epoch", "cross-entropy"), note);
+        section.Figure(LineChart.Render("Loss per epoch", x, loss, "epoch", "loss"), note + " Train loss is the training objective (cross-entropy plus any smooth penalty, e.g. the mixture prior, which can be negative); test loss is cross-entropy.");
 
         var accuracy = new List<LineSeries> { new("train accuracy", history.Select(h => 100 * h.TrainAccuracy).ToList()) };
         if (history.Any(h => h.TestAccuracy is not null)) accuracy.Add(new("test accuracy", history.Select(h => 100 * (h.TestAccuracy ?? double.NaN)).ToList()));

@@ -10,7 +10,7 @@ public static class BarChart
 {
     /// <param name="colourIds">Optional colour per value (same order as <paramref name="values"/>), e.g. its cluster id; -1 = default.</param>
     public static string Render(IReadOnlyList<double> values, string title, string xLabel, string yLabel, bool sortDescending = true,
-        IReadOnlyList<int>? colourIds = null, double width = 640, double height = 300)
+        IReadOnlyList<int>? colourIds = null, double width = 600, double height = 300)
     {
         ArgumentNullException.ThrowIfNull(values);
         var order = Enumerable.Range(0, values.Count).ToArray();

@@ -23,7 +23,7 @@ public static class HeatMap
         var svg = new SvgDocument("heatmap", width, height, title, new Dictionary<string, string>
         {
             ["rows"] = n.ToString(CultureInfo.InvariantCulture), ["cells"] = ((long)n * n).ToString(CultureInfo.InvariantCulture),
-            ["clusters"] = (clusterStarts.Count(s => s > 0 && s < n) + (n > 0 ? 1 : 0)).ToString(CultureInfo.InvariantCulture),
+            ["boundaries"] = clusterStarts.Count(s => s > 0 && s < n).ToString(CultureInfo.InvariantCulture),
         });
         if (n == 0 || !matrix.Any(double.IsFinite)) return svg.NoData().Finish();
         if (!double.IsFinite(min)) min = 0;
@@ -73,7 +73,8 @@ public static class HeatMap
 
     /// <summary>
     /// Display order for cluster labels (−1 = removed, left out): clusters largest first (ties by id), members in
-    /// index order; and the display index where each cluster starts.
+    /// index order; the display index where each tied cluster (≥ 2 members) starts, plus where the block of
+    /// untied groups (singletons, drawn without lines between them) starts.
     /// </summary>
     public static (int[] Order, int[] Starts) OrderByCluster(IReadOnlyList<int> labels)
     {
@@ -82,9 +83,11 @@ public static class HeatMap
             .OrderByDescending(g => g.Count()).ThenBy(g => g.Key).ToList();
         var order = new List<int>();
         var starts = new List<int>();
+        bool singletons = false;
         foreach (var g in groups)
         {
-            starts.Add(order.Count);
+            if (g.Count() > 1 || !singletons) starts.Add(order.Count);
+            singletons |= g.Count() == 1;
             order.AddRange(g.Order());
         }
         return (order.ToArray(), starts.ToArray());

@@ -13,7 +13,7 @@ public sealed record MixtureCurve(double Mean, double Sigma, double Pi);
 public static class HistogramChart
 {
     public static string Render(IReadOnlyList<double> values, int bins, IReadOnlyList<MixtureCurve> components, string title,
-        string xLabel = "weight", bool logY = false, double width = 640, double height = 300)
+        string xLabel = "weight", bool logY = false, double width = 600, double height = 300)
     {
         ArgumentNullException.ThrowIfNull(values);
         var floats = values.Where(double.IsFinite).Select(v => (float)v).ToArray();
@@ -23,7 +23,7 @@ public static class HistogramChart
     }
 
     public static string Render(WeightHistogram histogram, IReadOnlyList<MixtureCurve> components, string title,
-        string xLabel = "weight", bool logY = false, double width = 640, double height = 300)
+        string xLabel = "weight", bool logY = false, double width = 600, double height = 300)
     {
         ArgumentNullException.ThrowIfNull(histogram);
         ArgumentNullException.ThrowIfNull(components);

@@ -7,7 +7,7 @@ public sealed record LineSeries(string Name, IReadOnlyList<double> Y, bool Right
 public static class LineChart
 {
     public static string Render(string title, IReadOnlyList<double> x, IReadOnlyList<LineSeries> series, string xLabel, string yLabel,
-        string? rightLabel = null, double width = 640, double height = 300)
+        string? rightLabel = null, double width = 600, double height = 300)
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(series);
@@ -20,14 +20,25 @@ public static class LineChart
         if (double.IsNaN(xMin) || (double.IsNaN(lMin) && double.IsNaN(rMin))) return svg.NoData().Finish();
 
         bool hasRight = right.Count > 0 && !double.IsNaN(rMin);
+        // Legend entries flow left to right and wrap; the plot starts below the last legend row.
+        var legend = new List<(double X, double Y, string Name)>();
+        double lx = 66, ly = 34;
+        foreach (var s in series)
+        {
+            string name = s.RightAxis && hasRight ? s.Name + " (right)" : s.Name;
+            double w = 30 + 6.2 * name.Length;
+            if (lx > 66 && lx + w > width - 10) { lx = 66; ly += 15; }
+            legend.Add((lx, ly, name));
+            lx += w;
+        }
         var xs = NiceScale.Linear(xMin, xMax, 8);
         var ys = double.IsNaN(lMin) ? NiceScale.Linear(rMin, rMax) : NiceScale.Linear(lMin, lMax);
         var rs = hasRight ? NiceScale.Linear(rMin, rMax) : ys;
-        var area = new PlotArea(66, 48, width - 66 - (hasRight ? 66 : 22), height - 48 - 46, xs, ys);
+        double top = ly + 14;
+        var area = new PlotArea(66, top, width - 66 - (hasRight ? 66 : 22), height - top - 46, xs, ys);
         area.DrawAxes(svg, xLabel, yLabel);
         if (hasRight) area.DrawRightAxis(svg, rs, rightLabel ?? "");
 
-        double legendX = area.Left;
         for (int i = 0; i < series.Count; i++)
         {
             var s = series[i];
@@ -41,10 +52,9 @@ public static class LineChart
             if (points.Count <= 40)
                 foreach (var (px, py) in points)
                     if (double.IsFinite(px)) svg.Circle(px, py, 2.2, colour);
-            string name = s.RightAxis && hasRight ? s.Name + " (right)" : s.Name;
-            svg.Line(legendX, 34, legendX + 16, 34, colour, 2.5, s.Dashed ? "5 3" : null);
-            svg.Text(legendX + 20, 38, name, cls: "legend");
-            legendX += 30 + 6.2 * name.Length;
+            var (gx, gy, name) = legend[i];
+            svg.Line(gx, gy, gx + 16, gy, colour, 2.5, s.Dashed ? "5 3" : null);
+            svg.Text(gx + 20, gy + 4, name, cls: "legend");
         }
         return svg.Finish();
     }

@@ -14,7 +14,7 @@ public static class ScatterChart
     public static string Render(IReadOnlyList<ScatterPoint> points, string title, string xLabel, string yLabel, bool logX, bool drawParetoFrontier)
     {
         ArgumentNullException.ThrowIfNull(points);
-        const double width = 640, height = 360;
+        const double width = 600, height = 360;
         var usable = points.Where(p => double.IsFinite(p.X) && double.IsFinite(p.Y) && (!logX || p.X > 0)).ToList();
         var frontier = drawParetoFrontier ? ParetoFrontier(usable) : [];
         var svg = new SvgDocument("scatter", width, height, title, new Dictionary<string, string>
@@ -32,6 +32,7 @@ public static class ScatterChart
         if (frontier.Count > 1)
             svg.Polyline(frontier.Select(p => (area.X(p.X), area.Y(p.Y))).ToList(), "#2e7d32", 1.8, "6 3", cls: "frontier");
         var onFrontier = new HashSet<ScatterPoint>(frontier, ReferenceEqualityComparer.Instance);
+        var placed = new List<(double X, double Y)>();
         for (int i = 0; i < usable.Count; i++)
         {
             var p = usable[i];
@@ -40,10 +41,14 @@ public static class ScatterChart
             svg.Circle(px, py, best ? 5.5 : 4.5, best ? "#2e7d32" : "#1f77b4", cls: best ? "point frontier-point" : "point",
                 tooltip: $"{p.Label}: {SvgText.Value(p.X)}, {SvgText.Value(p.Y)}", stroke: "#ffffff");
             bool rightSide = px < area.Left + area.Width * 0.75;
-            svg.Text(rightSide ? px + 8 : px - 8, py - 7, p.Label, anchor: rightSide ? "start" : "end", size: 10.5, cls: "point-label");
+            double ty = py - 7;
+            // Nearby points would print their labels on top of each other: move each later one a line down.
+            while (placed.Any(q => Math.Abs(q.X - px) < 90 && Math.Abs(q.Y - ty) < 12)) ty += 12;
+            placed.Add((px, ty));
+            svg.Text(rightSide ? px + 8 : px - 8, ty, p.Label, anchor: rightSide ? "start" : "end", size: 10.5, cls: "point-label");
         }
         if (drawParetoFrontier)
-            svg.Line(area.Right - 150, 30, area.Right - 134, 30, "#2e7d32", 1.8, "6 3").Text(area.Right - 130, 34, "Pareto frontier", cls: "legend");
+            svg.Line(area.Left, height - 12, area.Left + 16, height - 12, "#2e7d32", 1.8, "6 3").Text(area.Left + 20, height - 8, "Pareto frontier (smaller and more accurate is better)", cls: "legend");
         return svg.Finish();
     }
 
