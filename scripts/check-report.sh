@@ -121,13 +121,30 @@ if crop:
     last = height - 1
     while last > 0 and all(rows[last][i:i + 3] == background for i in range(0, stride, bpp * 4)): last -= 1
     keep = min(height, last + 24)
-    # Re-encode RGB with the Up filter and maximum compression: much smaller than the browser's fast encoder.
-    out, prev = bytearray(), bytes(width * 3)
-    for y in range(keep):
-        r = rows[y] if bpp == 3 else bytes(b for i, b in enumerate(rows[y]) if i % 4 != 3)
-        out.append(2); out += bytes((a - b) & 255 for a, b in zip(r, prev)); prev = r
     def chunk(t, b): return struct.pack(">I", len(b)) + t + b + struct.pack(">I", zlib.crc32(t + b) & 0xffffffff)
-    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, keep, 8, 2, 0, 0, 0)) + chunk(b"IDAT", zlib.compress(bytes(out), 9)) + chunk(b"IEND", b"")
+    rgb_rows = [rows[y] if bpp == 3 else bytes(b for i, b in enumerate(rows[y]) if i % 4 != 3) for y in range(keep)]
+    if np is not None:
+        # A 256-colour palette (the most frequent exact colours; every other colour mapped to the nearest of them):
+        # text and charts stay sharp, white stays white, and the file shrinks several times.
+        img = np.frombuffer(b"".join(rgb_rows), np.uint8).reshape(keep, width, 3).astype(np.int64)
+        keys = (img[..., 0] << 16) | (img[..., 1] << 8) | img[..., 2]
+        uniq, inverse, counts = np.unique(keys.ravel(), return_inverse=True, return_counts=True)
+        top = uniq[np.argsort(-counts, kind="stable")[:256]]
+        pal = np.stack([(top >> 16) & 255, (top >> 8) & 255, top & 255], axis=1)
+        ucol = np.stack([(uniq >> 16) & 255, (uniq >> 8) & 255, uniq & 255], axis=1)
+        nearest = np.concatenate([np.argmin(((ucol[i:i + 4096, None, :] - pal[None, :, :]) ** 2).sum(axis=2), axis=1) for i in range(0, len(ucol), 4096)])
+        index = nearest[inverse.ravel()].reshape(keep, width).astype(np.uint8)
+        raw = np.zeros((keep, width + 1), np.uint8)  # filter type 0 on every row: the PNG advice for palette images
+        raw[:, 1:] = index
+        plte = bytes(pal.astype(np.uint8).ravel())
+        png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, keep, 8, 3, 0, 0, 0)) + chunk(b"PLTE", plte) \
+            + chunk(b"IDAT", zlib.compress(raw.tobytes(), 9)) + chunk(b"IEND", b"")
+    else:
+        # Without numpy: RGB with the Up filter and maximum compression (smaller than the browser's fast encoder).
+        out, prev = bytearray(), bytes(width * 3)
+        for r in rgb_rows:
+            out.append(2); out += bytes((a - b) & 255 for a, b in zip(r, prev)); prev = r
+        png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, keep, 8, 2, 0, 0, 0)) + chunk(b"IDAT", zlib.compress(bytes(out), 9)) + chunk(b"IEND", b"")
     open(path, "wb").write(png)
     print(f"check-report: cropped to {width}x{keep}, {len(png):,} bytes")
 PY

@@ -27,7 +27,7 @@ public static class ScatterChart
         var (yMin, yMax) = LineChart.Bounds(usable.Select(p => p.Y));
         var xs = logX ? NiceScale.Log10(xMin, xMax) : NiceScale.Linear(xMin, xMax, 6);
         var ys = NiceScale.Linear(yMin, yMax, 5);
-        var area = new PlotArea(70, 40, width - 70 - 30, height - 40 - 50, xs, ys, logX);
+        var area = new PlotArea(70, 40, width - 70 - 30, height - 40 - (drawParetoFrontier ? 62 : 50), xs, ys, logX);
         area.DrawAxes(svg, xLabel + (logX ? " (log scale)" : ""), yLabel);
         if (frontier.Count > 1)
             svg.Polyline(frontier.Select(p => (area.X(p.X), area.Y(p.Y))).ToList(), "#2e7d32", 1.8, "6 3", cls: "frontier");
