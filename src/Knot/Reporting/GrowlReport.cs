@@ -99,8 +99,12 @@ public static class GrowlReport
         var labels = layer.Labels;
         // Removed groups are exactly zero after finalizing; show the structure's view of them.
         var values = norms.Select((n, i) => labels[i] < 0 ? 0.0 : n).ToList();
-        section.Figure(BarChart.Render(values, $"{layer.Name}: group norms, sorted", "group rank", "ℓ2 norm after stage 1", colourIds: labels),
-            "One bar per input group (column of the weight), largest first, coloured by cluster; red marks and band: zero (removed) groups.");
+        // Colour only tied clusters (≥ 2 groups), ranked by size as in the pixel image; untied groups stay plain.
+        var sizes = labels.Where(l => l >= 0).GroupBy(l => l).ToDictionary(g => g.Key, g => g.Count());
+        var rank = sizes.Where(kv => kv.Value > 1).OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key).Select((kv, i) => (kv.Key, i)).ToDictionary(t => t.Key, t => t.i);
+        var colours = labels.Select(l => l >= 0 && rank.TryGetValue(l, out var r) ? r : -1).ToList();
+        section.Figure(BarChart.Render(values, $"{layer.Name}: group norms, sorted", "group rank", "ℓ2 norm after stage 1", colourIds: colours),
+            $"One bar per input group (column of the weight), largest first; tied groups coloured by cluster ({rank.Count} tied clusters), untied blue; red marks and band: zero (removed) groups.");
 
         var (order, starts) = HeatMap.OrderByCluster(labels);
         int shown = Math.Min(order.Length, MaxSimilarityGroups);
