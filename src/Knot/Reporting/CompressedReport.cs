@@ -114,7 +114,7 @@ public static class CompressedReport
         }
         else if (s["stages"] is JsonObject st)
         {
-            facts.Add(("test accuracy", string.Join(", ", st.Select(kv => $"{kv.Key.Replace('_', '-')} {RunFigures.Percent(kv.Value is JsonValue v && v.TryGetValue<double>(out var d) ? d : null)}"))));
+            facts.Add(("test accuracy", string.Join(", ", st.Select(kv => $"{kv.Key.Replace('_', '-')} {RunFigures.Percent(JsonFiles.TryNumber(kv.Value, out var d) ? d : null)}"))));
             facts.Add(("paper accounting", $"P+Q {RunFigures.Ratio(JsonFiles.Number(s, "paper_ratio_pq") ?? double.NaN)}, P+Q+Huffman {RunFigures.Ratio(JsonFiles.Number(s, "paper_ratio_pqh") ?? double.NaN)}"));
         }
     }

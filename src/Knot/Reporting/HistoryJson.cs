@@ -41,7 +41,7 @@ public static class HistoryJson
                     Seconds = JsonFiles.Number(o, "seconds") ?? double.NaN,
                 };
                 foreach (var (k, v) in o)
-                    if (!Known.Contains(k) && v is JsonValue jv && jv.TryGetValue<double>(out var d)) r.Extra[k] = d;
+                    if (!Known.Contains(k) && JsonFiles.TryNumber(v, out var d)) r.Extra[k] = d;
                 result.Add(r);
             }
             catch (InvalidDataException e) { throw new InvalidDataException($"{source}: history: {e.Message}", e); }

@@ -19,8 +19,23 @@ public static class JsonFiles
     {
         var node = o[key];
         if (node is null) return null;
-        if (node is JsonValue v && v.TryGetValue<double>(out var d)) return d;
+        if (TryNumber(node, out var d)) return d;
         throw new InvalidDataException($"'{key}' is {node.GetValueKind()}, expected a number or null.");
+    }
+
+    /// <summary>A JSON number as double, whether parsed from text or built in memory from any numeric type.</summary>
+    public static bool TryNumber(JsonNode? node, out double value)
+    {
+        value = double.NaN;
+        if (node is not JsonValue v || v.GetValueKind() != JsonValueKind.Number) return false;
+        if (v.TryGetValue<double>(out value)) return true;
+        if (v.TryGetValue<long>(out var l)) { value = l; return true; }
+        if (v.TryGetValue<int>(out var i)) { value = i; return true; }
+        if (v.TryGetValue<float>(out var f)) { value = f; return true; }
+        if (v.TryGetValue<decimal>(out var m)) { value = (double)m; return true; }
+        if (v.TryGetValue<ulong>(out var u)) { value = u; return true; }
+        if (v.TryGetValue<JsonElement>(out var e)) { value = e.GetDouble(); return true; }
+        return false;
     }
 
     public static string? Text(JsonObject o, string key)

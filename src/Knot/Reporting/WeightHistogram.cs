@@ -61,7 +61,7 @@ public sealed record WeightHistogram(double Low, double High, long[] Counts)
             double low = JsonFiles.Number(o, "low") ?? throw new InvalidDataException($"{source}: histogram 'low' is missing.");
             double high = JsonFiles.Number(o, "high") ?? throw new InvalidDataException($"{source}: histogram 'high' is missing.");
             var counts = (o["counts"] as JsonArray ?? throw new InvalidDataException($"{source}: histogram 'counts' is not an array."))
-                .Select(c => c is JsonValue v && v.TryGetValue<long>(out var n) && n >= 0 ? n : throw new InvalidDataException($"{source}: histogram count '{c?.ToJsonString()}' is not a non-negative integer."))
+                .Select(c => JsonFiles.TryNumber(c, out var n) && n >= 0 && n == Math.Floor(n) ? (long)n : throw new InvalidDataException($"{source}: histogram count '{c?.ToJsonString()}' is not a non-negative integer."))
                 .ToArray();
             if (counts.Length == 0 || !(high > low)) throw new InvalidDataException($"{source}: histogram needs counts and high > low, got {counts.Length} bins over [{low}, {high}].");
             return new WeightHistogram(low, high, counts);

@@ -87,6 +87,12 @@ public sealed partial class ReportCliTests : IDisposable
         string knot = P("sws.knot");
         Ok(CliHarness.Run("sws", "--from", baseCkpt, "--data", "idx:" + _data, "--epochs", "2", "--out", knot));
         Assert.True(File.Exists(knot + ".run.json"), "knot sws must record its run next to the file");
+        var record = JsonNode.Parse(File.ReadAllText(knot + ".run.json"))!;
+        long covered = (long)record["summary"]!["quantized_weights"]!;
+        foreach (var key in new[] { "weights_before", "weights_after", "weights_quantized" })
+            Assert.Equal(covered, record[key]!["counts"]!.AsArray().Sum(c => (long)c!));
+        Assert.Equal(17, record["mixture_before"]!.AsArray().Count);
+        Assert.Equal(2, record["summary"]!["history"]!.AsArray().Count);
         string html = Report(knot, "line", "histogram", "scatter");
         var histograms = SvgElement().Matches(html).Select(m => XDocument.Parse(m.Value).Root!).Where(s => (string?)s.Attribute("data-plot") == "histogram").ToList();
         Assert.Equal(2, histograms.Count);
@@ -106,7 +112,10 @@ public sealed partial class ReportCliTests : IDisposable
         string baseCkpt = Train("base.ckpt");
         string knot = P("dc.knot");
         Ok(CliHarness.Run("dc", "--from", baseCkpt, "--data", "idx:" + _data, "--retrain-epochs", "1", "--finetune-epochs", "1", "--out", knot));
-        Assert.True(File.Exists(knot + ".run.json"));
+        var record = JsonNode.Parse(File.ReadAllText(knot + ".run.json"))!;
+        Assert.Equal("dc", (string?)record["kind"]);
+        Assert.Single(record["retrain_history"]!.AsArray());
+        Assert.Single(record["finetune_history"]!.AsArray());
         string html = Report(knot, "line", "histogram", "scatter");
         Assert.Contains("fine-tuned", html, StringComparison.Ordinal);
         Assert.Contains("original (dense)", html, StringComparison.Ordinal);
