@@ -35,15 +35,14 @@ public static class GrowlReport
         var structure = GrowlStructure.FromJson(File.ReadAllText(structurePath), structurePath);
         string summaryPath = Path.Combine(directory, "summary.json");
         var summary = File.Exists(summaryPath) ? JsonFiles.ReadObject(summaryPath) : null;
-        if (retrained.Model is not Sequential model)
-            throw new InvalidDataException($"{directory}: model {retrained.Spec.Name} is not a plain sequential network; the GrOWL report needs one.");
         var spec = retrained.Spec;
 
         var report = new HtmlReport($"Knot report: {spec.Name}, GrOWL", $"{directory}: {stage1.EpochsDone} training + {retrained.EpochsDone} retraining epochs, seed {stage1.Seed}");
-        long dense = model.ParameterCount();
-        var finalized = GrowlFinalizer.Finalize(model, structure);
-        var file = KnotFile.Parse(KnotModelFile.ToBytes(finalized, spec, denseParameters: dense), "retrained.ckpt (packed)");
-        var stage1File = stage1.Model is Sequential s1 ? KnotFile.Parse(KnotModelFile.ToBytes(s1, spec), "stage1.ckpt (packed)") : null;
+        long dense = retrained.Model.ParameterCount();
+        // Residual networks keep their constrained form (no finalize, no .knot): their report has no per-layer encodings.
+        var pack = InMemoryPack.TryPack(retrained.Model, spec, structure, "retrained.ckpt (packed)");
+        var (finalized, file) = (pack?.Model, pack?.File);
+        var stage1File = InMemoryPack.TryPack(stage1.Model, spec, null, "stage1.ckpt (packed)")?.File;
         double? stage1Acc = stage1.History.LastOrDefault()?.TestAccuracy, finalAcc = retrained.History.LastOrDefault()?.TestAccuracy;
         if (summary is not null)
         {
@@ -56,7 +55,8 @@ public static class GrowlReport
             ("model", $"{spec.Name} (width {spec.Width})"),
             ("regularizer", stage1.Checkpoint.Metadata.TryGetValue("regularizer", out var reg) ? reg : "–"),
             ("test accuracy", $"stage 1 {RunFigures.Percent(stage1Acc)}, after retraining {RunFigures.Percent(finalAcc)}"),
-            ("file", $"{RunFigures.Bytes(file.FileBytes)} finalized .knot (packed in memory) vs {RunFigures.Bytes(4 * dense)} dense: {RunFigures.Ratio(4.0 * dense / file.FileBytes)}"),
+            ("file", file is null ? $"{spec.Name} is not a plain sequential network: no finalized .knot ({RunFigures.Bytes(4 * dense)} dense)"
+                : $"{RunFigures.Bytes(file.FileBytes)} finalized .knot (packed in memory) vs {RunFigures.Bytes(4 * dense)} dense: {RunFigures.Ratio(4.0 * dense / file.FileBytes)}"),
         };
         foreach (var l in structure)
         {
@@ -70,8 +70,11 @@ public static class GrowlReport
         RunFigures.TrainingCurves(report.Section("Training curves"), history,
             $"Epochs 1–{stage1.History.Count}: training with the GrOWL prox; {stage1.History.Count + 1}–{history.Count}: retraining with zero and tied groups enforced.");
 
-        report.Section("Layers").Paragraph("After finalizing: removed inputs are dropped and tied inputs summed, so a GrOWL layer's stored shape is smaller than its original shape. FLOPs count 2 × multiply-adds of non-zero weights per sample.")
-            .Table(LayerAnalysis.Headers, LayerAnalysis.Cells(LayerAnalysis.Rows(spec, finalized, file, structure)));
+        if (finalized is not null && file is not null)
+            report.Section("Layers").Paragraph("After finalizing: removed inputs are dropped and tied inputs summed, so a GrOWL layer's stored shape is smaller than its original shape. FLOPs count 2 × multiply-adds of non-zero weights per sample.")
+                .Table(LayerAnalysis.Headers, LayerAnalysis.Cells(LayerAnalysis.Rows(spec, finalized, file, structure)));
+        else
+            report.Section("Layers").Paragraph($"{spec.Name} is not a plain sequential network, so it is not finalized or packed; its regularized layers are described below.");
 
         var stage1Weights = stage1.Model.NamedParameters().ToDictionary(p => p.Name, p => p.Parameter, StringComparer.Ordinal);
         foreach (var layer in structure)
@@ -82,7 +85,8 @@ public static class GrowlReport
 
         var points = new List<ScatterPoint>();
         if (stage1File is not null) points.Add(new ScatterPoint("stage 1 (packed, zeros sparse)", stage1File.FileBytes, 100 * (stage1Acc ?? double.NaN)));
-        points.Add(new ScatterPoint("retrained + finalized .knot", file.FileBytes, 100 * (finalAcc ?? double.NaN)));
+        points.Add(file is null ? new ScatterPoint("retrained (dense)", 4.0 * dense, 100 * (finalAcc ?? double.NaN))
+            : new ScatterPoint("retrained + finalized .knot", file.FileBytes, 100 * (finalAcc ?? double.NaN)));
         RunFigures.SizeVsAccuracy(report.Section("Accuracy vs file size"), points,
             $"Real bytes of the .knot files `knot pack` writes for each stage (dense float32: {RunFigures.Bytes(4 * dense)}).");
         return report;

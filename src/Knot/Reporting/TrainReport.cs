@@ -28,16 +28,9 @@ public static class TrainReport
         RunFigures.TrainingCurves(report.Section("Training curves"), loaded.History, "Per-epoch training (and test, where evaluated) loss.");
 
         var layers = report.Section("Layers");
-        if (loaded.Model is Sequential sequential)
+        var structure = loaded.Checkpoint.Metadata.TryGetValue("structure", out var json) ? GrowlStructure.FromJson(json, Path.GetFileName(path)) : null;
+        if (InMemoryPack.TryPack(loaded.Model, loaded.Spec, structure, Path.GetFileName(path)) is var (packed, file))
         {
-            List<LayerStructure>? structure = null;
-            var packed = sequential;
-            if (loaded.Checkpoint.Metadata.TryGetValue("structure", out var json))
-            {
-                structure = GrowlStructure.FromJson(json, Path.GetFileName(path));
-                packed = GrowlFinalizer.Finalize(sequential, structure);
-            }
-            var file = KnotFile.Parse(KnotModelFile.ToBytes(packed, loaded.Spec, denseParameters: parameters), Path.GetFileName(path));
             layers.Paragraph("Encodings and bytes are those `knot pack` would write for this checkpoint (packed in memory for this report).");
             layers.Table(LayerAnalysis.Headers, LayerAnalysis.Cells(LayerAnalysis.Rows(loaded.Spec, packed, file, structure)));
             double acc = 100 * (last?.TestAccuracy ?? double.NaN);

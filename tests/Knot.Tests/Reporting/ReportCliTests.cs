@@ -153,6 +153,17 @@ public sealed partial class ReportCliTests : IDisposable
     }
 
     [Fact]
+    public void ResidualNetworkCheckpointReportsWithoutPacking()
+    {
+        var spec = new Knot.Models.ModelSpec("wrn-16-4", 0.1f, 3, 8, 8, 10);
+        string ckpt = P("wrn.ckpt");
+        Knot.Training.ModelCheckpoint.Save(ckpt, spec, Knot.Models.ModelZoo.Create(spec, new Knot.Tensors.KnotRandom(1)), 0, 1);
+        string html = Report(ckpt, "line", "scatter");
+        Assert.Contains("not a plain sequential network", html, StringComparison.Ordinal);
+        Assert.Contains("no per-epoch history", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void BadInputIsAClearInputError()
     {
         var missing = CliHarness.Run("report", P("nope"), "--out", P("r.html"));
