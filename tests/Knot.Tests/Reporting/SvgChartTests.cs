@@ -54,6 +54,15 @@ public sealed class SvgChartTests
     }
 
     [Fact]
+    public void EpochAxisTicksAreWholeNumbers()
+    {
+        var root = SvgAssert.Parse(LineChart.Render("three epochs", [1, 2, 3], [new LineSeries("loss", [0.06, 0.04, 0.03])], "epoch", "loss"), "line");
+        var xt = SvgAssert.Ticks(root, "tick-x");
+        Assert.All(xt, t => Assert.Equal(Math.Floor(t), t));
+        Assert.True(xt.Min() <= 1 && xt.Max() >= 3);
+    }
+
+    [Fact]
     public void LineChartBreaksAtNaNAndShowsNoDataWhenNothingIsFinite()
     {
         var gap = SvgAssert.Parse(LineChart.Render("gap", [1, 2, 3, 4, 5], [new LineSeries("a", [1, 2, double.NaN, 4, 5])], "x", "y"), "line");

@@ -31,7 +31,8 @@ public static class LineChart
             legend.Add((lx, ly, name));
             lx += w;
         }
-        var xs = NiceScale.Linear(xMin, xMax, 8);
+        bool wholeX = x.Where(double.IsFinite).All(v => v == Math.Floor(v));
+        var xs = NiceScale.Linear(xMin, xMax, 8, wholeX ? 1 : 0);
         var ys = double.IsNaN(lMin) ? NiceScale.Linear(rMin, rMax) : NiceScale.Linear(lMin, lMax);
         var rs = hasRight ? NiceScale.Linear(rMin, rMax) : ys;
         double top = ly + 14;

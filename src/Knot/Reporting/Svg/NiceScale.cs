@@ -7,7 +7,8 @@ public sealed record NiceScale(double Min, double Max, double Step, IReadOnlyLis
     /// Ticks covering [<paramref name="low"/>, <paramref name="high"/>] with about <paramref name="targetTicks"/>
     /// intervals. Equal or non-finite bounds give a unit-wide range around the value (or [0, 1]).
     /// </summary>
-    public static NiceScale Linear(double low, double high, int targetTicks = 5)
+    /// <param name="minStep">Smallest tick step allowed (1 for counts such as epochs, so ticks stay whole numbers).</param>
+    public static NiceScale Linear(double low, double high, int targetTicks = 5, double minStep = 0)
     {
         if (!double.IsFinite(low) || !double.IsFinite(high))
         {
@@ -21,7 +22,7 @@ public sealed record NiceScale(double Min, double Max, double Step, IReadOnlyLis
             low -= pad;
             high += pad;
         }
-        double step = NiceStep((high - low) / Math.Max(1, targetTicks));
+        double step = Math.Max(NiceStep((high - low) / Math.Max(1, targetTicks)), minStep);
         double min = Math.Floor(low / step) * step, max = Math.Ceiling(high / step) * step;
         var ticks = new List<double>();
         for (int i = 0; min + i * step <= max + step * 1e-9; i++)
