@@ -32,6 +32,7 @@ public static class Program
             RunCommand.Create(),
             RunRecipeCommand.Create(BuildRoot),
             SwsCommand.Create(),
+            ReportCommand.Create(),
         };
         return root;
     }

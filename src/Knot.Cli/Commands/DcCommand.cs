@@ -128,6 +128,8 @@ public static class DcCommand
             o.Info($"Deep Compression of [bold]{loaded.Spec.Name}[/]: {options.RetrainEpochs} retrain + {options.FineTuneEpochs} fine-tune epochs, {options.LinearBits}-bit FC / {options.ConvBits}-bit conv codebooks");
             var result = o.WithProgress("dc", progress => DeepCompressionPipeline.Run(model, loaded.Spec, options, train, test, p.GetValue(output)!, progress));
             var summary = Summary(result);
+            // For `knot report F.knot`: the summary and the per-epoch records, next to the file.
+            Knot.Reporting.RunRecordFile.Write(Knot.Reporting.RunRecordFile.PathFor(p.GetValue(output)!), Knot.Reporting.DcRunRecord.Create(result, summary, p.GetValue(c.From)!));
             if (o.Json) o.WriteJson(summary);
             else Render(o, result);
             return ExitCodes.Success;

@@ -66,6 +66,8 @@ public static class SwsCommand
             o.Info($"Soft weight-sharing on [bold]{Markup.Escape(Path.GetFileName(request.CheckpointPath))}[/]: τ {request.Tau}, J {request.Prior.LearnedComponents}, π0 {request.Prior.ZeroMixing}, {request.Epochs} epochs");
             var result = o.WithProgress("sws", progress => SoftSharingPipeline.Run(request, train, test, progress));
             var summary = Summary(result);
+            // For `knot report F.knot`: histograms and mixtures before/after retraining, next to the file.
+            Knot.Reporting.RunRecordFile.Write(Knot.Reporting.RunRecordFile.PathFor(request.OutPath), Knot.Reporting.SwsRunRecord.Create(result, summary, request.CheckpointPath));
             if (o.Json) o.WriteJson(summary);
             else Render(o, result);
             return ExitCodes.Success;

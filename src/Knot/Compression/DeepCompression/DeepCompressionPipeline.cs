@@ -23,6 +23,10 @@ public sealed record DeepCompressionResult(
     double? OriginalAccuracy, double? PrunedAccuracy, double? RetrainedAccuracy, double? QuantizedAccuracy, double? FineTunedAccuracy,
     IReadOnlyList<DeepCompressionLayer> Layers, long DenseParameters, long FileBytes, double PaperRatioPQ, double PaperRatioPQH, string? OutPath)
 {
+    /// <summary>Per-epoch records of retraining with the masks fixed, and of centroid fine-tuning (for reports).</summary>
+    public IReadOnlyList<EpochRecord> RetrainHistory { get; init; } = [];
+    public IReadOnlyList<EpochRecord> FineTuneHistory { get; init; } = [];
+
     public long DenseBytes => 4 * DenseParameters;
     public double Ratio => FileBytes == 0 ? double.NaN : (double)DenseBytes / FileBytes;
 }
@@ -53,13 +57,14 @@ public static class DeepCompressionPipeline
         // round pruning further (never reviving a weight) and retraining for its share of the epochs.
         List<bool[]> masks = [];
         double? pruned = null;
+        var retrainHistory = new List<EpochRecord>();
         for (int round = 1; round <= options.PruneSteps; round++)
         {
             masks = Prune(layers, options, (double)round / options.PruneSteps, round == 1 ? null : masks);
             if (round == options.PruneSteps) pruned = Accuracy();
             int epochs = options.RetrainEpochs * round / options.PruneSteps - options.RetrainEpochs * (round - 1) / options.PruneSteps;
             for (int i = 0; i < layers.Count; i++) layers[i].Weight.Constraints.Add(new MaskConstraint(masks[i]));
-            Train(model, options.Optimizer, epochs, options, train, progress, cancellation);
+            retrainHistory.AddRange(Train(model, options.Optimizer, epochs, options, train, progress, cancellation));
             for (int i = 0; i < layers.Count; i++) layers[i].Weight.Constraints.RemoveAll(c => c is MaskConstraint);
         }
         double? retrained = options.RetrainEpochs > 0 ? Accuracy() : pruned;
@@ -78,7 +83,7 @@ public static class DeepCompressionPipeline
         // 4. Fine-tune the centroids.
         for (int i = 0; i < layers.Count; i++) layers[i].Weight.Constraints.Add(new CodebookConstraint(quantized[i]));
         var fineTune = options.Optimizer with { LearningRate = options.Optimizer.LearningRate * options.FineTuneLearningRateFactor };
-        Train(model, fineTune, options.FineTuneEpochs, options, train, progress, cancellation);
+        var fineTuneHistory = Train(model, fineTune, options.FineTuneEpochs, options, train, progress, cancellation);
         for (int i = 0; i < layers.Count; i++) layers[i].Weight.Constraints.RemoveAll(c => c is CodebookConstraint);
         double? fineTuned = options.FineTuneEpochs > 0 ? Accuracy() : quantizedAccuracy;
 
@@ -108,7 +113,7 @@ public static class DeepCompressionPipeline
         double ratioPQ = denseBits / (results.Sum(l => l.PrunedQuantized.TotalBits) + otherBits);
         double ratioPQH = denseBits / (results.Sum(l => l.PrunedQuantizedHuffman.TotalBits) + otherBits);
         return new DeepCompressionResult(model, original, pruned, retrained, quantizedAccuracy, fineTuned, results, denseParameters,
-            bytes.Length, ratioPQ, ratioPQH, outPath);
+            bytes.Length, ratioPQ, ratioPQH, outPath) { RetrainHistory = retrainHistory, FineTuneHistory = fineTuneHistory };
     }
 
     /// <summary>Prunes only (no quantization): masks by the rules, retrains with them fixed. Returns the retrained accuracy.</summary>
@@ -122,7 +127,7 @@ public static class DeepCompressionPipeline
         CheckLayerNames(layers, options);
         var masks = Prune(layers, options, 1.0, previous: null);
         for (int i = 0; i < layers.Count; i++) layers[i].Weight.Constraints.Add(new MaskConstraint(masks[i]));
-        Train(model, options.Optimizer, options.RetrainEpochs, options, train, progress, cancellation);
+        _ = Train(model, options.Optimizer, options.RetrainEpochs, options, train, progress, cancellation);
         foreach (var (_, weight, _) in layers) weight.Constraints.RemoveAll(c => c is MaskConstraint);
         return test is null ? null : Evaluator.Evaluate(model, test).Accuracy;
     }
@@ -172,10 +177,10 @@ public static class DeepCompressionPipeline
         return layers;
     }
 
-    private static void Train(Sequential model, Optim.OptimizerConfig config, int epochs, DeepCompressionOptions options,
+    private static List<EpochRecord> Train(Sequential model, Optim.OptimizerConfig config, int epochs, DeepCompressionOptions options,
         LabeledDataset train, IProgress<TrainingProgress>? progress, CancellationToken cancellation)
     {
-        if (epochs == 0) return;
+        if (epochs == 0) return [];
         var optimizer = config.Create(model.Parameters());
         var trainer = new Trainer(model, optimizer, new TrainerOptions
         {
@@ -184,5 +189,6 @@ public static class DeepCompressionPipeline
         { Progress = progress };
         trainer.Fit(train, null, cancellation);
         model.Eval();
+        return trainer.History;
     }
 }

@@ -9,7 +9,9 @@ namespace Knot.Compression.Growl;
 /// per-epoch λ units applied every K steps). Whole groups reach exact zero through the prox; once dead
 /// (norm ≤ threshold) a group stays zero for good — also between prox applications: its gradient is masked before
 /// every step and its values re-zeroed after it (as the reference code's forward mask does), so with a per-epoch prox a
-/// dead input cannot regrow during the epoch. Adds per-layer zero-group counts to each epoch record.
+/// dead input cannot regrow during the epoch. Adds per-layer zero-group counts to each epoch record, and the
+/// number of distinct non-zero group norms (the prox's equal-norm blocks: the cheap per-epoch view of the tying that
+/// affinity propagation later finds; for reports).
 /// </summary>
 public sealed class ProximalHook : ITrainingHook
 {
@@ -18,6 +20,7 @@ public sealed class ProximalHook : ITrainingHook
     private readonly float[][] _keepScales;   // per target: 1 for live groups, 0 for dead ones (refreshed when the dead count changes)
     private readonly float[][] _rowScratch;
     private readonly int[] _scalesForDeadCount;
+    private float[] _norms = [];
 
     public ProximalHook(RegularizerSpec spec, IEnumerable<(string Name, Parameter Parameter)> targets, int stepsPerEpoch)
     {
@@ -97,11 +100,36 @@ public sealed class ProximalHook : ITrainingHook
             if (op is IGroupProximalOperator g)
             {
                 record.Extra[name + ".zero_groups"] = g.DeadCount;
+                record.Extra[name + ".norm_clusters"] = DistinctNonZeroNorms(g.Layout, p.Value.Data, g.DeadThreshold);
                 groups += g.Layout.GroupCount;
                 dead += g.DeadCount;
             }
         }
         if (groups > 0) record.Extra["sparsity"] = (double)dead / groups;
         record.Extra["regularizer"] = value;
+    }
+
+    /// <summary>
+    /// Non-zero group norms that differ by more than a relative 1e-4 from their sorted neighbour: groups the prox put in
+    /// one pool-adjacent-violators block share a norm up to float rounding of the rescaling.
+    /// </summary>
+    private int DistinctNonZeroNorms(GroupLayout layout, ReadOnlySpan<float> weights, float threshold)
+    {
+        if (_norms.Length < layout.GroupCount) _norms = new float[layout.GroupCount];
+        var norms = _norms.AsSpan(0, layout.GroupCount);
+        layout.Norms(weights, norms);
+        norms.Sort();
+        int distinct = 0;
+        float blockStart = float.NaN;
+        foreach (var n in norms)
+        {
+            if (n <= threshold) continue;
+            if (float.IsNaN(blockStart) || n - blockStart > 1e-4f * n)
+            {
+                distinct++;
+                blockStart = n; // compared with the block's first norm, so slowly drifting values do not chain into one block
+            }
+        }
+        return distinct;
     }
 }

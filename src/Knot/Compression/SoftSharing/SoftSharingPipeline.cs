@@ -97,6 +97,15 @@ public sealed record SoftSharingResult(
     ModelStorage PaperStorageHuffman,
     double Seconds)
 {
+    /// <summary>The prior's components before retraining (as initialised or restored), for reports.</summary>
+    public MixtureComponent[] InitialComponents { get; init; } = [];
+
+    /// <summary>Copies of the covered weights before retraining (pretrained), per tensor, for reports.</summary>
+    public IReadOnlyList<float[]> PretrainedWeights { get; init; } = [];
+
+    /// <summary>Copies of the covered weights after retraining, before quantization, per tensor, for reports.</summary>
+    public IReadOnlyList<float[]> RetrainedWeights { get; init; } = [];
+
     /// <summary>Dense float32 bytes of all parameters / bytes of the .knot file.</summary>
     public double FileRatio => FileBytes == 0 ? double.PositiveInfinity : (double)DenseBytes / FileBytes;
 }
@@ -132,6 +141,8 @@ public static class SoftSharingPipeline
             ? SoftSharingPriorState.Restore(savedPrior, request.Prior, Path.GetFileName(request.CheckpointPath))
             : GaussianMixturePrior.FromWeights(covered.Select(c => c.Parameter.Value.Data).ToList(), request.Prior);
         var hook = new SoftSharingHook(prior, covered.Select(c => c.Parameter.Value).ToList(), request.HookOptions(train.Count));
+        var initialComponents = prior.GetComponents();
+        var pretrainedWeights = covered.Select(c => (float[])c.Parameter.Value.Data.Clone()).ToList();
 
         var run = TrainingRun.Run(new TrainRequest
         {
@@ -145,6 +156,7 @@ public static class SoftSharingPipeline
                 extraMetadata: new Dictionary<string, string>(StringComparer.Ordinal) { [PriorMetadataKey] = SoftSharingPriorState.Save(prior) });
         }
 
+        var retrainedWeights = covered.Select(c => (float[])c.Parameter.Value.Data.Clone()).ToList();
         var components = prior.GetComponents();
         var merged = MixtureMerging.Merge(components, request.MergeKlThreshold);
         var quantization = SoftSharingQuantizer.Quantize(covered.Select(c => c.Parameter.Value.Data).ToList(), merged, request.Assignment);
@@ -160,7 +172,10 @@ public static class SoftSharingPipeline
 
         var (pq, pqh) = PaperAccounting(covered.Select(c => c.Name).ToList(), quantization, request.AccountingIndexBits);
         return new SoftSharingResult(loaded.Spec, model, pretrained, retrained, quantized, run.History, components, merged, quantization, names,
-            knotPath, ckptPath, fileBytes, 4L * model.ParameterCount(), pq, pqh, clock.Elapsed.TotalSeconds);
+            knotPath, ckptPath, fileBytes, 4L * model.ParameterCount(), pq, pqh, clock.Elapsed.TotalSeconds)
+        {
+            InitialComponents = initialComponents, PretrainedWeights = pretrainedWeights, RetrainedWeights = retrainedWeights,
+        };
     }
 
     /// <summary>Where the checkpoint copy of a .knot output goes: same name with ".ckpt".</summary>
