@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using Knot.Compression.Accounting;
+using Knot.Compression.Growl;
 using Knot.Compression.SoftSharing;
 using Spectre.Console;
 
@@ -31,9 +32,11 @@ public static class SwsCommand
         var mergeKl = new Option<double>("--merge-kl") { Description = "Merge components whose KL divergence is below this.", DefaultValueFactory = _ => MixtureMerging.TutorialKlThreshold };
         var biases = new Option<bool>("--include-biases") { Description = "Put the biases under the prior too (default: weights of rank >= 2 only)." };
         var saveRetrained = new Option<string?>("--save-retrained") { Description = "Also save the retrained model before quantization, with its trained prior (re-quantize later with --from it --epochs 0)." };
+        var structureFile = new Option<string?>("--structure") { Description = "GrOWL structure (structure.json of `knot growl`/`knot tie`) to keep while quantizing: the combined pipeline. Default: the structure stored in the --from checkpoint (GrOWL's retrained.ckpt carries it), if any." };
+        var noStructure = new Option<bool>("--no-structure") { Description = "Ignore a structure stored in the --from checkpoint (plain soft weight-sharing of the dense model)." };
         var json = CommonOptions.Json();
         var command = new Command("sws", "Soft weight-sharing: retrain a pretrained network under a Gaussian-mixture prior, then quantize it to the mixture's means.");
-        foreach (var o in new Option[] { from, data, epochs, seed, threads, output, tau, tauWarmup, components, pi0, learnPi0, batch, lr, schedule, meanLr, precisionLr, mixingLr, assign, mergeKl, biases, saveRetrained, json })
+        foreach (var o in new Option[] { from, data, epochs, seed, threads, output, tau, tauWarmup, components, pi0, learnPi0, batch, lr, schedule, meanLr, precisionLr, mixingLr, assign, mergeKl, biases, saveRetrained, structureFile, noStructure, json })
             command.Options.Add(o);
         command.SetAction(p => CommonOptions.Run(() =>
         {
@@ -52,6 +55,7 @@ public static class SwsCommand
             };
             string from_ = p.GetValue(from)!;
             if (!File.Exists(from_)) throw new UsageException($"--from: file '{from_}' does not exist.");
+            var (structure, structureSource) = ResolveStructure(from_, p.GetValue(structureFile), p.GetValue(noStructure));
             var request = new SoftSharingRequest
             {
                 CheckpointPath = from_, OutPath = p.GetValue(output)!, Epochs = epochCount, BatchSize = p.GetValue(batch),
@@ -59,13 +63,16 @@ public static class SwsCommand
                 Prior = new GaussianMixturePriorOptions { LearnedComponents = p.GetValue(components), ZeroMixing = p.GetValue(pi0), LearnZeroMixing = p.GetValue(learnPi0) },
                 MeanLearningRate = p.GetValue(meanLr), LogPrecisionLearningRate = p.GetValue(precisionLr), MixingLearningRate = p.GetValue(mixingLr),
                 Assignment = rule, MergeKlThreshold = p.GetValue(mergeKl), IncludeBiases = p.GetValue(biases), RetrainedPath = p.GetValue(saveRetrained),
+                Structure = structure,
             };
             try { request.Validate(); }
             catch (ArgumentException e) { throw new UsageException(e.Message); }
             var (train, test) = TrainingOptions.LoadData(p.GetValue(data));
-            o.Info($"Soft weight-sharing on [bold]{Markup.Escape(Path.GetFileName(request.CheckpointPath))}[/]: τ {request.Tau}, J {request.Prior.LearnedComponents}, π0 {request.Prior.ZeroMixing}, {request.Epochs} epochs");
+            o.Info($"Soft weight-sharing on [bold]{Markup.Escape(Path.GetFileName(request.CheckpointPath))}[/]: τ {request.Tau}, J {request.Prior.LearnedComponents}, π0 {request.Prior.ZeroMixing}, {request.Epochs} epochs" +
+                (structure is null ? "" : $"; keeping the GrOWL structure of {Markup.Escape(structureSource!)}"));
             var result = o.WithProgress("sws", progress => SoftSharingPipeline.Run(request, train, test, progress));
             var summary = Summary(result);
+            if (structureSource is not null) summary["growl"]!["structure_source"] = structureSource;
             // For `knot report F.knot`: histograms and mixtures before/after retraining, next to the file.
             Knot.Reporting.RunRecordFile.Write(Knot.Reporting.RunRecordFile.PathFor(request.OutPath), Knot.Reporting.SwsRunRecord.Create(result, summary, request.CheckpointPath));
             if (o.Json) o.WriteJson(summary);
@@ -75,17 +82,35 @@ public static class SwsCommand
         return command;
     }
 
+    /// <summary>
+    /// The structure to keep: an explicit --structure file wins; otherwise the one stored in the checkpoint's metadata
+    /// (what `knot growl` and `knot retrain` write) unless --no-structure. A structure.json lying next to the checkpoint
+    /// is not picked up silently: stage1.ckpt sits next to it too, and only the retrained checkpoint satisfies it.
+    /// </summary>
+    private static (List<LayerStructure>? Structure, string? Source) ResolveStructure(string checkpoint, string? file, bool ignoreStored)
+    {
+        if (file is not null)
+        {
+            if (ignoreStored) throw new UsageException("--structure and --no-structure contradict each other; give one.");
+            if (!File.Exists(file)) throw new UsageException($"--structure: file '{file}' does not exist.");
+            return (GrowlStructure.FromJson(File.ReadAllText(file), Path.GetFileName(file)), file);
+        }
+        if (ignoreStored) return (null, null);
+        var stored = SoftSharingPipeline.StructureOf(checkpoint);
+        return stored is null ? (null, null) : (stored, checkpoint + " (metadata)");
+    }
+
     public static JsonObject Summary(SoftSharingResult r)
     {
         var q = r.Quantization;
-        return new JsonObject
+        var summary = new JsonObject
         {
             ["model"] = r.Spec.Name,
             ["test_accuracy"] = r.Quantized?.Accuracy,
             ["test_loss"] = r.Quantized?.Loss,
             ["accuracy_pretrained"] = r.Pretrained?.Accuracy,
             ["accuracy_retrained"] = r.Retrained?.Accuracy,
-            ["nonzero_fraction"] = q.NonZeroFraction,
+            ["nonzero_fraction"] = r.NonZeroFraction,
             ["nonzero_weights"] = q.NonZeroCount,
             ["quantized_weights"] = q.WeightCount,
             ["codebook_size"] = q.Codebook.Length,
@@ -114,6 +139,25 @@ public static class SwsCommand
                 return (JsonNode)e;
             }).ToArray()),
         };
+        if (r.Growl is { } g)
+        {
+            summary["growl"] = new JsonObject
+            {
+                ["covered_weights"] = g.CoveredWeights,
+                ["distinct_weights"] = g.DistinctWeights,
+                ["distinct_nonzero_fraction"] = q.NonZeroFraction,
+                ["parameters"] = g.Parameters,
+                ["stored_parameters"] = g.StoredParameters,
+                ["removed_outputs"] = new JsonObject(g.RemovedOutputs.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))),
+                ["layers"] = new JsonArray(g.Layers.Select(l => (JsonNode)new JsonObject
+                {
+                    ["name"] = l.Name, ["shape"] = new JsonArray(l.Shape.Select(d => (JsonNode)d).ToArray()),
+                    ["groups"] = l.Metrics.Groups, ["zero_groups"] = l.Metrics.ZeroGroups, ["clusters"] = l.Metrics.Clusters,
+                    ["sparsity"] = l.Metrics.Sparsity, ["sharing"] = l.Metrics.ParameterSharing, ["compression"] = l.Metrics.Compression,
+                }).ToArray()),
+            };
+        }
+        return summary;
     }
 
     private static JsonObject Layer(LayerStorage pq, LayerStorage pqh) => new()
@@ -129,8 +173,17 @@ public static class SwsCommand
         foreach (var (pq, pqh) in r.PaperStorage.Layers.Zip(r.PaperStorageHuffman.Layers))
             table.AddRow(pq.Name, pq.Weights.ToString("N0"), $"{(double)pq.NonZeros / Math.Max(1, pq.Weights):P2}", $"{pq.CompressionRatio:F1}×", $"{pqh.CompressionRatio:F1}×");
         o.Console.Write(table);
+        if (r.Growl is { } g)
+        {
+            var structure = new Table().AddColumns("GrOWL layer", "groups", "zero", "clusters", "compression");
+            foreach (var l in g.Layers)
+                structure.AddRow(l.Name, l.Metrics.Groups.ToString(), l.Metrics.ZeroGroups.ToString(), l.Metrics.Clusters.ToString(), $"{l.Metrics.Compression:F1}×");
+            o.Console.Write(structure);
+            o.Console.MarkupLine($"GrOWL structure kept: the prior covered {g.DistinctWeights:N0} distinct of {g.CoveredWeights:N0} weights; " +
+                $"the file's network has {g.StoredParameters:N0} of {g.Parameters:N0} parameters.");
+        }
         o.Console.MarkupLine($"Test accuracy: pretrained {r.Pretrained?.Accuracy:P2}, retrained {r.Retrained?.Accuracy:P2}, quantized [bold green]{r.Quantized?.Accuracy:P2}[/]; " +
-            $"non-zero {r.Quantization.NonZeroFraction:P2}, codebook {r.Quantization.Codebook.Length} values.");
+            $"non-zero {r.NonZeroFraction:P2}, codebook {r.Quantization.Codebook.Length} values.");
         o.Console.MarkupLine($"File {Markup.Escape(r.KnotPath)}: {r.FileBytes:N0} bytes, [bold]{r.FileRatio:F1}×[/] smaller than dense float32 ({r.DenseBytes:N0} bytes); " +
             $"paper accounting P+Q {r.PaperStorage.CompressionRatio:F1}×, P+Q+Huffman {r.PaperStorageHuffman.CompressionRatio:F1}×.");
     }

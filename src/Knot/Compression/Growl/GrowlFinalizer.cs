@@ -34,6 +34,36 @@ public static class GrowlFinalizer
         return result;
     }
 
+    /// <summary>
+    /// The output units/channels that <see cref="Finalize"/> removes from producer layers (a layer whose outputs feed
+    /// a structured layer's inputs one to one, with only ReLU, BatchNorm, pooling or dropout in between): per producer
+    /// layer name ("fc1"), its removed output indices, ascending. Their rows/filters have no effect on the constrained
+    /// model's output (the consumer's matching input group is zero), so later stages may ignore them or zero them.
+    /// </summary>
+    public static Dictionary<string, int[]> RemovedOutputs(Module model, IEnumerable<LayerStructure> structure)
+    {
+        if (model is not Sequential sequential)
+            throw new NotSupportedException($"Finalize needs a sequential network; {model.GetType().Name} is not one.");
+        // Finalize rewrites a copy layer by layer, but a producer's outputs change only through its own consumer and
+        // the GroupSum it inserts sits after the producer, so the original network gives the same producers.
+        var layers = sequential.Children.ToList();
+        var result = new Dictionary<string, int[]>(StringComparer.Ordinal);
+        foreach (var s in structure)
+        {
+            string layerName = s.Name.EndsWith(".weight", StringComparison.Ordinal) ? s.Name[..^".weight".Length] : s.Name;
+            int index = layers.FindIndex(l => l.Name == layerName);
+            if (index < 0) throw new InvalidDataException($"Structure names layer '{layerName}', which the network does not have.");
+            var map = s.ToTieMap();
+            int inputs = InputsOf(layers[index].Module, layerName);
+            if (inputs != map.GroupCount) throw new InvalidDataException($"Structure for '{layerName}' has {map.GroupCount} groups, the layer has {inputs} inputs.");
+            if (map.DeadCount == 0 || map.DeadCount == inputs) continue;
+            int producer = FindProducer(layers, index, inputs);
+            if (producer < 0) continue;
+            result[layers[producer].Name] = Enumerable.Range(0, inputs).Where(j => map.Labels[j] < 0).ToArray();
+        }
+        return result;
+    }
+
     private static void ApplyLayer(List<(string Name, Module Module)> layers, int index, LayerStructure s)
     {
         var map = s.ToTieMap();

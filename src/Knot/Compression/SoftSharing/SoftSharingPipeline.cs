@@ -2,6 +2,9 @@ using Knot.Storage.Models;
 using System.Globalization;
 using System.Text.Json;
 using Knot.Compression.Accounting;
+using Knot.Compression.Combined;
+using Knot.Compression.DeepCompression;
+using Knot.Compression.Growl;
 using Knot.Data;
 using Knot.Models;
 using Knot.Nn;
@@ -54,6 +57,14 @@ public sealed record SoftSharingRequest
     /// <summary>When the input checkpoint carries a trained prior ("sws.prior"), start from it instead of a fresh one.</summary>
     public bool ReusePrior { get; init; } = true;
 
+    /// <summary>
+    /// GrOWL structure to keep (the combined pipeline, GrOWL first): zero input groups stay 0 and tied groups stay
+    /// identical during retraining (<see cref="TieConstraint"/>, plus a mask on the producer rows that finalizing
+    /// removes), the prior covers only the distinct weights (<see cref="DistinctWeights"/>), and the .knot file stores
+    /// the finalized network (removed units, merged tied inputs) with the shared codebook. Null: plain SWS.
+    /// </summary>
+    public IReadOnlyList<LayerStructure>? Structure { get; init; }
+
     /// <summary>Relative-index bits of the paper's storage accounting (Deep Compression uses 5 for fully connected layers).</summary>
     public int AccountingIndexBits { get; init; } = 5;
 
@@ -95,7 +106,8 @@ public sealed record SoftSharingResult(
     long DenseBytes,
     ModelStorage PaperStorage,
     ModelStorage PaperStorageHuffman,
-    double Seconds)
+    double Seconds,
+    CombinedStructureSummary? Growl = null)
 {
     /// <summary>The prior's components before retraining (as initialised or restored), for reports.</summary>
     public MixtureComponent[] InitialComponents { get; init; } = [];
@@ -105,6 +117,12 @@ public sealed record SoftSharingResult(
 
     /// <summary>Copies of the covered weights after retraining, before quantization, per tensor, for reports.</summary>
     public IReadOnlyList<float[]> RetrainedWeights { get; init; } = [];
+
+    /// <summary>
+    /// Stored non-zero weights / all weights the prior was put on in the dense model (with a GrOWL structure the file
+    /// stores tied groups once and removed weights not at all, so this is below the dense model's non-zero share).
+    /// </summary>
+    public double NonZeroFraction => Growl is { } g ? (g.CoveredWeights == 0 ? 0 : (double)Quantization.NonZeroCount / g.CoveredWeights) : Quantization.NonZeroFraction;
 
     /// <summary>Dense float32 bytes of all parameters / bytes of the .knot file.</summary>
     public double FileRatio => FileBytes == 0 ? double.PositiveInfinity : (double)DenseBytes / FileBytes;
@@ -133,49 +151,115 @@ public static class SoftSharingPipeline
         var loaded = ModelCheckpoint.Load(request.CheckpointPath);
         TrainingRun.CheckDataFitsModel(loaded.Spec, train);
         var model = loaded.Model;
-        var pretrained = test is null ? (EvaluationResult?)null : Evaluator.Evaluate(model, test);
-
         var covered = SoftSharingHook.SelectWeights(model, request.IncludeBiases);
         if (covered.Count == 0) throw new ArgumentException($"Model {loaded.Spec.Name} has no weight tensors to put under the prior.", nameof(request));
+        var structure = request.Structure;
+        var view = structure is null ? null : ImposeStructure(model, covered, structure);
+        // The start model is evaluated with the structure imposed (GrOWL's retrained checkpoints already satisfy it).
+        var pretrained = test is null ? (EvaluationResult?)null : Evaluator.Evaluate(model, test);
+
+        IReadOnlyList<Tensor> underPrior = view is null ? covered.Select(c => c.Parameter.Value).ToList() : view.Compact;
         var prior = request.ReusePrior && loaded.Checkpoint.Metadata.TryGetValue(PriorMetadataKey, out var savedPrior)
             ? SoftSharingPriorState.Restore(savedPrior, request.Prior, Path.GetFileName(request.CheckpointPath))
-            : GaussianMixturePrior.FromWeights(covered.Select(c => c.Parameter.Value.Data).ToList(), request.Prior);
-        var hook = new SoftSharingHook(prior, covered.Select(c => c.Parameter.Value).ToList(), request.HookOptions(train.Count));
+            : GaussianMixturePrior.FromWeights(underPrior.Select(t => t.Data).ToList(), request.Prior);
+        var hook = new SoftSharingHook(prior, underPrior, request.HookOptions(train.Count));
+        ITrainingHook trainingHook = view is null ? hook : new DistinctSoftSharingHook(hook, view);
         var initialComponents = prior.GetComponents();
         var pretrainedWeights = covered.Select(c => (float[])c.Parameter.Value.Data.Clone()).ToList();
 
         var run = TrainingRun.Run(new TrainRequest
         {
             Spec = loaded.Spec, InitialModel = model, Optimizer = new OptimizerConfig("adam", request.LearningRate, Schedule: request.Schedule),
-            Epochs = request.Epochs, BatchSize = request.BatchSize, Seed = request.Seed, Hooks = _ => [hook],
+            Epochs = request.Epochs, BatchSize = request.BatchSize, Seed = request.Seed, Hooks = _ => [trainingHook],
         }, train, test, progress, cancellation);
         var retrained = run.Test;
         if (request.RetrainedPath is not null)
         {
-            ModelCheckpoint.Save(request.RetrainedPath, loaded.Spec, model, run.History.Count, request.Seed, history: run.History,
-                extraMetadata: new Dictionary<string, string>(StringComparer.Ordinal) { [PriorMetadataKey] = SoftSharingPriorState.Save(prior) });
+            var extra = new Dictionary<string, string>(StringComparer.Ordinal) { [PriorMetadataKey] = SoftSharingPriorState.Save(prior) };
+            if (structure is not null) extra[StructureMetadataKey] = GrowlStructure.ToJson(structure);
+            ModelCheckpoint.Save(request.RetrainedPath, loaded.Spec, model, run.History.Count, request.Seed, history: run.History, extraMetadata: extra);
         }
 
         var retrainedWeights = covered.Select(c => (float[])c.Parameter.Value.Data.Clone()).ToList();
         var components = prior.GetComponents();
         var merged = MixtureMerging.Merge(components, request.MergeKlThreshold);
-        var quantization = SoftSharingQuantizer.Quantize(covered.Select(c => c.Parameter.Value.Data).ToList(), merged, request.Assignment);
-        for (int t = 0; t < covered.Count; t++) quantization.Weights[t].AsSpan().CopyTo(covered[t].Parameter.Value.Data);
+        SoftSharingQuantization quantization;
+        List<string> names;
+        if (view is null)
+        {
+            quantization = SoftSharingQuantizer.Quantize(covered.Select(c => c.Parameter.Value.Data).ToList(), merged, request.Assignment);
+            for (int t = 0; t < covered.Count; t++) quantization.Weights[t].AsSpan().CopyTo(covered[t].Parameter.Value.Data);
+            names = covered.Select(c => c.Name).ToList();
+        }
+        else
+        {
+            view.Gather();
+            quantization = SoftSharingQuantizer.Quantize(view.Compact.Select(t => t.Data).ToList(), merged, request.Assignment);
+            view.Scatter(quantization.Weights); // copies get their cluster's value, removed weights exact zeros
+            names = [.. view.Names];
+        }
         var quantized = test is null ? (EvaluationResult?)null : Evaluator.Evaluate(model, test);
 
         string knotPath = request.OutPath;
         string ckptPath = CheckpointPathFor(knotPath);
-        var names = covered.Select(c => c.Name).ToList();
-        long fileBytes = WriteKnot(knotPath, loaded.Spec, model, names, quantization.Codebook, request);
-        ModelCheckpoint.Save(ckptPath, loaded.Spec, model, run.History.Count, request.Seed, history: run.History,
-            extraMetadata: Metadata(quantization.Codebook, request));
+        long fileBytes = WriteKnot(knotPath, loaded.Spec, model, names, quantization.Codebook, request, structure);
+        var ckptMeta = Metadata(quantization.Codebook, request, structure);
+        ModelCheckpoint.Save(ckptPath, loaded.Spec, model, run.History.Count, request.Seed, history: run.History, extraMetadata: ckptMeta);
 
-        var (pq, pqh) = PaperAccounting(covered.Select(c => c.Name).ToList(), quantization, request.AccountingIndexBits);
+        ModelStorage pq, pqh;
+        CombinedStructureSummary? growl = null;
+        if (view is null)
+        {
+            (pq, pqh) = PaperAccounting(names, quantization, request.AccountingIndexBits);
+        }
+        else
+        {
+            var finalized = GrowlFinalizer.Finalize(model, structure!);
+            var stored = finalized.NamedParameters().ToDictionary(p => p.Name, p => p.Parameter.Value.Data, StringComparer.Ordinal);
+            var original = covered.ToDictionary(c => c.Name, c => (long)c.Parameter.Value.Length, StringComparer.Ordinal);
+            (pq, pqh) = CombinedAccounting.Paper(names, names.Select(n => stored[n]).ToList(), names.Select(n => original[n]).ToList(),
+                quantization.Codebook, request.AccountingIndexBits);
+            growl = CombinedStructureSummary.Create(model, finalized, structure!, view);
+        }
         return new SoftSharingResult(loaded.Spec, model, pretrained, retrained, quantized, run.History, components, merged, quantization, names,
-            knotPath, ckptPath, fileBytes, 4L * model.ParameterCount(), pq, pqh, clock.Elapsed.TotalSeconds)
+            knotPath, ckptPath, fileBytes, 4L * model.ParameterCount(), pq, pqh, clock.Elapsed.TotalSeconds, growl)
         {
             InitialComponents = initialComponents, PretrainedWeights = pretrainedWeights, RetrainedWeights = retrainedWeights,
         };
+    }
+
+    /// <summary>Metadata key of the GrOWL structure in checkpoints (the key `knot growl`, `knot retrain` and `knot pack` use).</summary>
+    public const string StructureMetadataKey = "structure";
+
+    /// <summary>
+    /// The structure a checkpoint carries in its metadata (GrOWL's retrained.ckpt, `knot retrain` output, and the
+    /// checkpoints the combined pipeline writes), or null.
+    /// </summary>
+    public static List<LayerStructure>? StructureOf(string checkpointPath)
+    {
+        var checkpoint = Storage.Checkpoints.CheckpointFile.Read(checkpointPath);
+        return checkpoint.Metadata.TryGetValue(StructureMetadataKey, out var json) ? GrowlStructure.FromJson(json, Path.GetFileName(checkpointPath)) : null;
+    }
+
+    /// <summary>
+    /// Attaches the GrOWL constraints (tie maps, and a zero mask on the removed producer rows) and returns the view of
+    /// the distinct weights the prior covers.
+    /// </summary>
+    private static DistinctWeights ImposeStructure(Module model, List<(string Name, Parameter Parameter)> covered, IReadOnlyList<LayerStructure> structure)
+    {
+        GrowlStructure.Attach(model, structure);
+        var view = DistinctWeights.Build(model, covered, structure);
+        var parameters = covered.ToDictionary(c => c.Name, c => c.Parameter, StringComparer.Ordinal);
+        for (int t = 0; t < view.Names.Count; t++)
+        {
+            var p = parameters[view.Names[t]];
+            var mask = new MaskConstraint(view.StoredMask(t));
+            p.Constraints.RemoveAll(c => c is MaskConstraint);
+            p.Constraints.Add(mask);
+            mask.Enforce(p);
+        }
+        view.Gather();
+        return view;
     }
 
     /// <summary>Where the checkpoint copy of a .knot output goes: same name with ".ckpt".</summary>
@@ -213,14 +297,23 @@ public static class SoftSharingPipeline
     /// Writes the model as a .knot file: the quantized tensors share one codebook (0 first), everything else
     /// (biases, buffers) is stored with whatever float encoding is smallest. Returns the file's size in bytes.
     /// </summary>
-    public static long WriteKnot(string path, ModelSpec spec, Module model, IReadOnlyList<string> quantizedNames, float[] codebook, SoftSharingRequest? request = null)
+    /// <remarks>
+    /// With a GrOWL <paramref name="structure"/> the file holds the finalized network (<see cref="GrowlFinalizer"/>:
+    /// removed units and channels gone, tied inputs summed by a GroupSum and multiplied by one column), whose weights
+    /// are copies of the snapped model's, so they lie on the codebook too; dense_parameters stays the original count.
+    /// </remarks>
+    public static long WriteKnot(string path, ModelSpec spec, Module model, IReadOnlyList<string> quantizedNames, float[] codebook, SoftSharingRequest? request = null,
+        IReadOnlyList<LayerStructure>? structure = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(quantizedNames);
         if (model is not Sequential sequential)
             throw new NotSupportedException($"Soft weight-sharing files describe sequential networks; {spec.Name} is not one.");
+        var stored = structure is null ? sequential : GrowlFinalizer.Finalize(sequential, structure);
         var plans = quantizedNames.ToDictionary(n => n, _ => new TensorStoragePlan(codebook, null), StringComparer.Ordinal);
-        KnotModelFile.Write(path, sequential, spec, Metadata(codebook, request), plans);
+        var metadata = Metadata(codebook, request, structure);
+        metadata.Remove(StructureMetadataKey); // the finalized architecture already encodes it (GroupSum labels, smaller layers)
+        KnotModelFile.Write(path, stored, spec, metadata, plans, denseParameters: sequential.ParameterCount());
         return new FileInfo(path).Length;
     }
 
@@ -231,13 +324,14 @@ public static class SoftSharingPipeline
         return (loaded.Spec ?? throw new InvalidDataException($"{Path.GetFileName(path)}: metadata 'model.spec' is missing; the file does not describe a zoo model."), loaded.Model);
     }
 
-    private static Dictionary<string, string> Metadata(float[] codebook, SoftSharingRequest? request)
+    private static Dictionary<string, string> Metadata(float[] codebook, SoftSharingRequest? request, IReadOnlyList<LayerStructure>? structure = null)
     {
         var meta = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             [CodebookMetadataKey] = JsonSerializer.Serialize(codebook),
-            ["knot.method"] = "soft-weight-sharing",
+            ["knot.method"] = structure is null ? "soft-weight-sharing" : "growl+soft-weight-sharing",
         };
+        if (structure is not null) meta[StructureMetadataKey] = GrowlStructure.ToJson(structure);
         if (request is not null)
         {
             meta["sws.settings"] = JsonSerializer.Serialize(new Dictionary<string, object>

@@ -24,7 +24,10 @@ public sealed record KnotModel(Sequential Model, KnotFile File, ModelSpec? Spec,
 /// knot.architecture = <see cref="Architecture.Describe"/> JSON, model.spec (zoo models), dense_parameters (the
 /// original model's parameter count — after GrOWL the file holds fewer, and the ratio must divide the original's
 /// bytes). Tensors: every parameter and buffer under its dotted name ("fc1.weight", "bn.running_mean"); each gets the
-/// writer's cheapest encoding unless a <see cref="TensorStoragePlan"/> forces one.
+/// writer's cheapest encoding unless a <see cref="TensorStoragePlan"/> forces one. A GroupSum's labels (GrOWL's
+/// tied/removed inputs, one per input) are stored as a bit-packed int table "NAME.labels" that the architecture entry
+/// names in "labels_tensor" (JSON text cost 3–4 bytes a label, a sizeable share of a well-compressed file); files whose
+/// architecture lists the labels inline still read.
 /// </summary>
 public static class KnotModelFile
 {
@@ -32,6 +35,9 @@ public static class KnotModelFile
     public const string ArchitectureKey = "knot.architecture";
     public const string SpecKey = "model.spec";
     public const string DenseParametersKey = "dense_parameters";
+
+    /// <summary>Suffix of the int table that holds a GroupSum layer's labels.</summary>
+    public const string LabelsSuffix = ".labels";
 
     public static void Write(string path, Sequential model, ModelSpec? spec, IReadOnlyDictionary<string, string>? metadata = null,
         IReadOnlyDictionary<string, TensorStoragePlan>? plans = null, long? denseParameters = null)
@@ -50,7 +56,19 @@ public static class KnotModelFile
         var writer = new KnotFileWriter();
         if (metadata is not null) foreach (var (k, v) in metadata) writer.Metadata[k] = v;
         writer.Metadata[KindKey] = "model";
-        writer.Metadata[ArchitectureKey] = Architecture.Describe(model).ToJsonString();
+        var architecture = Architecture.Describe(model);
+        foreach (var node in architecture)
+        {
+            if (node is JsonObject o && o["type"]?.GetValue<string>() == "groupsum" && o["labels"] is JsonArray labels)
+            {
+                string table = o["name"]!.GetValue<string>() + LabelsSuffix;
+                int[] values = labels.Select(v => v!.GetValue<int>()).ToArray();
+                writer.AddIndexTable(table, values, [values.Length]);
+                o.Remove("labels");
+                o["labels_tensor"] = table;
+            }
+        }
+        writer.Metadata[ArchitectureKey] = architecture.ToJsonString();
         if (spec is not null) writer.Metadata[SpecKey] = spec.ToJson();
         writer.Metadata[DenseParametersKey] = dense.ToString(CultureInfo.InvariantCulture);
         var names = new HashSet<string>(StringComparer.Ordinal);
@@ -112,6 +130,17 @@ public static class KnotModelFile
         catch (JsonException e)
         {
             throw new InvalidDataException($"{source}: '{ArchitectureKey}' is not valid JSON ({e.Message}).", e);
+        }
+        int index = 0;
+        foreach (var node in layers)
+        {
+            if (node is JsonObject o && o["labels"] is null && o["labels_tensor"] is JsonValue v && v.TryGetValue<string>(out var table))
+            {
+                if (!file.TryGetTensor(table, out var t) || t is not IndexTableKnotTensor ints || t.Shape.Rank != 1)
+                    throw new InvalidDataException($"{source}: layer {index} names labels tensor '{table}', which is missing or not a rank-1 int table.");
+                o["labels"] = new JsonArray(ints.Values.Select(l => (JsonNode)l).ToArray());
+            }
+            index++;
         }
         return Architecture.Build(layers, source);
     }
