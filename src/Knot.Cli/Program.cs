@@ -32,6 +32,8 @@ public static class Program
             RunCommand.Create(),
             RunRecipeCommand.Create(BuildRoot),
             SwsCommand.Create(),
+            CompareCommand.Create(),
+            SweepCommand.Create(),
         };
         return root;
     }
