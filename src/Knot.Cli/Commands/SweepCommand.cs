@@ -31,6 +31,7 @@ public static class SweepCommand
         var factor = new Option<double>("--factor") { Description = "λ multiplier between bracketing points.", DefaultValueFactory = _ => d.Search.Factor };
         var maxPoints = new Option<int>("--max-points") { Description = "Points at most.", DefaultValueFactory = _ => d.Search.MaxPoints };
         var ratio2 = new Option<double>("--lambda2-ratio") { Description = "GrOWL: Λ2 / Λ1.", DefaultValueFactory = _ => d.Lambda2Ratio };
+        var layers = new Option<string?>("--layers") { Description = "Comma-separated weights to regularize (e.g. fc1,fc2); default: every FC/conv layer with ≥ 2 inputs." };
         var lr = new Option<float>("--lr") { Description = "SGD learning rate of each point (cosine over the point's epochs).", DefaultValueFactory = _ => d.LearningRate };
         var seed = CommonOptions.Seed();
         var threads = CommonOptions.Threads();
@@ -38,7 +39,7 @@ public static class SweepCommand
         var json = CommonOptions.Json();
         var command = new Command("sweep", "Walk a regularization strength, warm-started, bracketing then bisecting in log λ, until the packed .knot file " +
             $"is within the tolerance of a target size (or the accuracy floor is met with the smallest file). Exit code {ExitCodes.TargetNotReached} when the target is not reached.");
-        foreach (var o in new Option[] { model, data, reg, targetBytes, targetRatio, minAccuracy, tolerance, output, perPoint, from, start, factor, maxPoints, ratio2, lr, seed, threads, batch, json })
+        foreach (var o in new Option[] { model, data, reg, targetBytes, targetRatio, minAccuracy, tolerance, output, perPoint, from, start, factor, maxPoints, ratio2, layers, lr, seed, threads, batch, json })
             command.Options.Add(o);
         command.SetAction(p => CommonOptions.Run(() =>
         {
@@ -71,9 +72,14 @@ public static class SweepCommand
             {
                 Spec = spec, DataSpec = dataText, OutDirectory = p.GetValue(output)!, Target = target, Regularizer = regularizer, Lambda2Ratio = p.GetValue(ratio2),
                 EpochsPerPoint = p.GetValue(perPoint), Seed = p.GetValue(seed), BatchSize = p.GetValue(batch), LearningRate = p.GetValue(lr), FromCheckpoint = fromPath,
+                Layers = p.GetValue(layers)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
                 Search = new SweepSearchOptions { StartLambda = p.GetValue(start) ?? DefaultStart(regularizer), Factor = p.GetValue(factor), MaxPoints = p.GetValue(maxPoints) },
             };
-            try { request.Validate(); }
+            try
+            {
+                request.Validate();
+                request.RegularizerAt(request.Search.StartLambda).Targets(spec.Name, ModelZoo.Create(spec, new KnotRandom(0)));
+            }
             catch (ArgumentException e) { throw new UsageException(e.Message); }
             o.Info($"Sweeping {regularizer} λ on [bold]{spec.Name}[/] for {Markup.Escape(target.ToString())} (dense {denseBytes:N0} bytes), {request.EpochsPerPoint} epochs per point, at most {request.Search.MaxPoints} points");
             string invocation = "knot " + string.Join(" ", p.Tokens.Select(t => t.Value.Any(char.IsWhiteSpace) ? $"'{t.Value}'" : t.Value));

@@ -22,12 +22,12 @@ public sealed record ComparisonSettings
     public float WeightDecay { get; init; } = 5e-4f;
 
     /// <summary>Group Lasso λ (per-epoch units, prox every step) on every FC layer's input groups.</summary>
-    public double GroupLassoLambda { get; init; } = 20;
+    public double GroupLassoLambda { get; init; } = 5;
 
     /// <summary>GrOWL Λ1 / Λ2 (PLD family, ρ = 0.5, per-epoch units, prox every step) on every FC layer's input groups.</summary>
-    public double GrowlLambda1 { get; init; } = 20;
+    public double GrowlLambda1 { get; init; } = 5;
 
-    public double GrowlLambda2 { get; init; } = 0.4;
+    public double GrowlLambda2 { get; init; } = 0.1;
 
     /// <summary>GrOWL stage 2: epochs of retraining with zero and tied groups enforced.</summary>
     public int GrowlRetrainEpochs { get; init; } = 5;

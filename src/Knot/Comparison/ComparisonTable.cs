@@ -60,5 +60,6 @@ public sealed record ComparisonTable(string Model, string Dataset, long DenseByt
     private static double Number(JsonObject o, string key, string source) =>
         o[key]?.GetValue<double>() ?? throw new InvalidDataException($"{source}: '{key}' is missing.");
 
-    internal static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+    /// <summary>Indented, and commands stay readable ("&&", "+", quotes unescaped): these files are for people too, never embedded in HTML.</summary>
+    internal static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 }

@@ -14,9 +14,11 @@ public sealed record PackedModelMeasurement(long FileBytes, long DenseBytes, dou
     /// <summary>
     /// Reads and evaluates a .knot file. Accuracy is compressed inference from the file (what a user of the file gets).
     /// Non-zero share: stored non-zero parameters over the original model's parameters (removed GrOWL units count as zero).
-    /// Distinct values: among the weight tensors (rank ≥ 2), reported only when every one of them is codebook-coded;
-    /// unquantized float32 weights have as many values as weights, and the count would say nothing.
+    /// Distinct values: among the weight tensors (rank ≥ 2), including 0; null above <see cref="MaxReportedDistinct"/>, more
+    /// than any codebook of the format can index — unquantized float32 weights, where the count would say nothing.
     /// </summary>
+    public const int MaxReportedDistinct = 65536;
+
     public static PackedModelMeasurement Measure(string knotPath, LabeledDataset test)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(knotPath);
@@ -31,14 +33,10 @@ public sealed record PackedModelMeasurement(long FileBytes, long DenseBytes, dou
         foreach (var (_, p) in decoded.Model.NamedParameters())
             foreach (float v in p.Value.Data) if (v != 0f) nonZero++;
 
-        var weights = file.Tensors.OfType<KnotFloatTensor>().Where(t => t.Shape.Rank >= 2).ToList();
-        long? distinct = null;
-        if (weights.Count > 0 && weights.All(t => t.Encoding.UsesCodebook))
-        {
-            var values = new HashSet<float>();
-            foreach (var t in weights) foreach (float v in t.ToDense()) values.Add(v == 0f ? 0f : v); // -0 and +0 are one value
-            distinct = values.Count;
-        }
+        var values = new HashSet<float>();
+        foreach (var t in file.Tensors.OfType<KnotFloatTensor>().Where(t => t.Shape.Rank >= 2))
+            foreach (float v in t.ToDense()) values.Add(v == 0f ? 0f : v); // -0 and +0 are one value
+        long? distinct = values.Count <= MaxReportedDistinct ? values.Count : null;
         return new PackedModelMeasurement(file.FileBytes, decoded.DenseBytes, accuracy, (double)nonZero / decoded.DenseParameters, distinct);
     }
 }

@@ -29,6 +29,9 @@ public sealed record SweepRequest
     /// <summary>GrOWL only: Λ2 = ratio × Λ1 (PLD family, ρ = 0.5), so one number walks both.</summary>
     public double Lambda2Ratio { get; init; } = 0.02;
 
+    /// <summary>Weights to regularize (e.g. fc1, fc2); null: every FC/conv layer with ≥ 2 inputs (growl-mnist: fc1).</summary>
+    public IReadOnlyList<string>? Layers { get; init; }
+
     public int EpochsPerPoint { get; init; } = 2;
     public ulong Seed { get; init; } = 1;
     public int BatchSize { get; init; } = 128;
@@ -54,8 +57,8 @@ public sealed record SweepRequest
     }
 
     public RegularizerSpec RegularizerAt(double lambda) => Regularizer == "growl"
-        ? new RegularizerSpec { Kind = "growl", Family = "pld", Lambda1 = lambda, Lambda2 = lambda * Lambda2Ratio, Rho = 0.5, Every = 1 }
-        : new RegularizerSpec { Kind = Regularizer, Lambda1 = lambda, Every = 1 };
+        ? new RegularizerSpec { Kind = "growl", Family = "pld", Lambda1 = lambda, Lambda2 = lambda * Lambda2Ratio, Rho = 0.5, Every = 1, Layers = Layers }
+        : new RegularizerSpec { Kind = Regularizer, Lambda1 = lambda, Every = 1, Layers = Layers };
 }
 
 /// <summary>A measured sweep point with its files and sparsity.</summary>
@@ -73,7 +76,9 @@ public sealed record SweepResult(SweepRequest Request, SweepOutcome Outcome, IRe
 /// <summary>
 /// Runs <see cref="SweepSearch"/> on real training: each point trains <see cref="SweepRequest.EpochsPerPoint"/>
 /// epochs with the regularizer at its λ, continuing from an earlier point's weights (fresh optimizer state), is
-/// packed into a .knot file (zeros count, nothing else is done to it) and evaluated from that file. Keeps the
+/// packed into a .knot file and evaluated from that file. For growl and group-lasso the packing first removes the exactly
+/// zero groups and the units that fed them (<see cref="CheckpointPacker.PackRemovingZeroGroups"/>, lossless); for l1
+/// the zeros are stored sparse. Keeps the
 /// chosen point's checkpoint and .knot (DIR/chosen.ckpt, DIR/chosen.knot), writes DIR/sweep.json and DIR/sweep.md.
 /// </summary>
 public static class SweepRunner
@@ -84,6 +89,7 @@ public static class SweepRunner
         ArgumentNullException.ThrowIfNull(request);
         request.Validate();
         TrainingRun.CheckDataFitsModel(request.Spec, train);
+        request.RegularizerAt(request.Search.StartLambda).Targets(request.Spec.Name, ModelZoo.Create(request.Spec, new KnotRandom(0))); // --layers names exist
         int startEpochs = 0;
         if (request.FromCheckpoint is { } from)
         {
@@ -112,7 +118,8 @@ public static class SweepRunner
                 Spec = request.Spec, InitialModel = model, Optimizer = new OptimizerConfig("sgd", request.LearningRate, 0.9f, Schedule: request.Schedule),
                 Epochs = request.EpochsPerPoint, BatchSize = request.BatchSize, Seed = request.Seed + (ulong)index, OutPath = ckpt,
             }.WithRegularizer(regularizer, train.Count), train, null, Prefixed(progress, $"point {index}"), cancellation);
-            CheckpointPacker.Pack(ckpt, knot);
+            if (regularizer.Kind == "l1") CheckpointPacker.Pack(ckpt, knot);
+            else CheckpointPacker.PackRemovingZeroGroups(ckpt, knot, regularizer);
             var m = PackedModelMeasurement.Measure(knot, test);
             double? groups = run.History.Count > 0 && run.History[^1].Extra.TryGetValue("sparsity", out var g) ? g : null;
             int total = request.EpochsPerPoint + (fromIndex >= 0 ? points[fromIndex].TotalEpochs : startEpochs);
@@ -182,7 +189,8 @@ public static class SweepWriter
             },
             ["success"] = r.Outcome.Success, ["message"] = r.Outcome.Message, ["chosen"] = r.Outcome.Chosen,
             ["dense_bytes"] = r.Points.Count > 0 ? r.Points[0].DenseBytes : null,
-            ["epochs_per_point"] = q.EpochsPerPoint, ["from"] = q.FromCheckpoint, ["chosen_knot"] = r.ChosenKnot, ["chosen_checkpoint"] = r.ChosenCheckpoint,
+            ["layers"] = q.Layers is null ? null : new JsonArray(q.Layers.Select(l => (JsonNode)l).ToArray()),
+            ["epochs_per_point"] = q.EpochsPerPoint, ["lr"] = q.LearningRate, ["from"] = q.FromCheckpoint, ["chosen_knot"] = r.ChosenKnot, ["chosen_checkpoint"] = r.ChosenCheckpoint,
             ["points"] = new JsonArray(r.Points.Select(p => (JsonNode)new JsonObject
             {
                 ["index"] = p.Step.Index, ["lambda"] = p.Step.Lambda, ["lambda2"] = q.Regularizer == "growl" ? p.Regularizer.Lambda2 : null,

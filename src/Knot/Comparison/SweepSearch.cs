@@ -108,7 +108,7 @@ public static class SweepSearch
 
         // Bracket: "large" = file above target (λ too small), "small" = file below target (λ too large).
         SweepStep? large = first.Measurement.Bytes > target.TargetBytes ? first : null, small = large is null ? first : null;
-        bool up = large is not null;
+        bool up = large is not null, moved = false;
         int stalls = 0;
         while (large is null || small is null)
         {
@@ -119,8 +119,11 @@ public static class SweepSearch
                 return Missed(walk, target, $"the target is out of reach: λ would leave [{L(o.MinLambda)}, {L(o.MaxLambda)}] while the file is still {(up ? "larger" : "smaller")} than the target");
             var step = walk.Measure(lambda, previous.Index, "bracket");
             if (target.Hits(step.Measurement.Bytes)) return Hit(walk, step, target);
+            // Saturation counts only once the size has moved: the plateau at small λ (nothing zeroed yet) is the start of the curve, not its end.
             long change = Math.Abs(step.Measurement.Bytes - previous.Measurement.Bytes);
-            stalls = change <= o.StallFraction * previous.Measurement.Bytes ? stalls + 1 : 0;
+            bool still = change <= o.StallFraction * previous.Measurement.Bytes;
+            moved |= !still;
+            stalls = still && moved ? stalls + 1 : 0;
             if (step.Measurement.Bytes > target.TargetBytes) large = step; else small = step;
             if (stalls >= 2 && (large is null || small is null))
                 return Missed(walk, target, string.Create(CultureInfo.InvariantCulture,
@@ -162,7 +165,7 @@ public static class SweepSearch
         var first = walk.Measure(o.StartLambda, -1, "start");
         // Bracket: "pass" = accuracy at or above the floor (λ small enough), "fail" = below it.
         SweepStep? pass = Passes(first) ? first : null, fail = pass is null ? first : null;
-        bool up = pass is not null;
+        bool up = pass is not null, moved = false;
         int stalls = 0;
         while (pass is null || fail is null)
         {
@@ -173,7 +176,9 @@ public static class SweepSearch
             var step = walk.Measure(lambda, previous.Index, "bracket");
             if (Passes(step)) pass = step; else fail = step;
             long change = Math.Abs(step.Measurement.Bytes - previous.Measurement.Bytes);
-            stalls = change <= o.StallFraction * previous.Measurement.Bytes ? stalls + 1 : 0;
+            bool still = change <= o.StallFraction * previous.Measurement.Bytes;
+            moved |= !still;
+            stalls = still && moved ? stalls + 1 : 0;
             if (stalls >= 2 && (pass is null || fail is null))
                 return up ? Best(walk, target, "the file stopped shrinking as λ grew") : NoPass(walk, target, "the file stopped growing as λ shrank");
         }
