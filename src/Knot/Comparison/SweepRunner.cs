@@ -116,7 +116,7 @@ public static class SweepRunner
             var run = TrainingRun.Run(new TrainRequest
             {
                 Spec = request.Spec, InitialModel = model, Optimizer = new OptimizerConfig("sgd", request.LearningRate, 0.9f, Schedule: request.Schedule),
-                Epochs = request.EpochsPerPoint, BatchSize = request.BatchSize, Seed = request.Seed + (ulong)index, OutPath = ckpt,
+                Epochs = request.EpochsPerPoint, BatchSize = request.BatchSize, Seed = request.Seed + (ulong)(fromIndex + 1), OutPath = ckpt, // siblings share the batch order
             }.WithRegularizer(regularizer, train.Count), train, null, Prefixed(progress, $"point {index}"), cancellation);
             if (regularizer.Kind == "l1") CheckpointPacker.Pack(ckpt, knot);
             else CheckpointPacker.PackRemovingZeroGroups(ckpt, knot, regularizer);

@@ -60,8 +60,8 @@ public sealed record SweepSearchOptions
 /// Finds a regularization strength λ for a target by measuring points (docs/compare-sweep.md). The packed size falls
 /// as λ grows (more zeros), accuracy too. Bracketing: from the start λ, step geometrically (× or ÷ <see
 /// cref="SweepSearchOptions.Factor"/>) towards the target, each point continuing from the previous one, until two
-/// measured points straddle it. Bisection: the geometric mean of the bracket's ends (bisection in log λ), continuing
-/// from the bracket's low-λ end — the less damaged network, so that a point's result depends on λ more than on the path.
+/// measured points straddle it. Bisection: the geometric mean of the bracket's ends (bisection in log λ), every point
+/// continuing from one anchor (the parent of the last bracketing point), so that the size is a function of λ alone.
 /// Stops at a hit, at the point budget, when the bracket collapses (a jump in size no λ in between resolves), or when
 /// the size saturates (the target lies beyond what any λ gives).
 /// </summary>
@@ -130,7 +130,35 @@ public static class SweepSearch
                     $"the target is out of reach: the packed size stays at ≈ {step.Measurement.Bytes:N0} bytes as λ {(up ? "grows" : "shrinks")} (λ = {L(step.Lambda)})"));
         }
 
-        // Bisect in log λ between the large-file end (smaller λ) and the small-file end.
+        // Bisect in log λ on one function: f(λ) = the anchor's weights trained at λ. Continuing each bisection point from the
+        // same anchor (not from the previous point, which carries more epochs of shrinkage) keeps the size a function of λ
+        // alone; otherwise the extra epochs shrink every later point and the bisection chases a moving target.
+        var last = walk.Steps[^1];
+        var anchor = walk.Steps[last.From];
+        if (ReferenceEquals(small, last))
+        {
+            // Walking up: the small end is f(λ_small) already; f at the anchor's own λ is not (the anchor is its own
+            // parent's child), so measure it. More epochs only shrink the file, so it may now be small too: walk down.
+            var again = walk.Measure(anchor.Lambda, anchor.Index, "anchor");
+            if (target.Hits(again.Measurement.Bytes)) return Hit(walk, again, target);
+            if (again.Measurement.Bytes > target.TargetBytes) large = again;
+            else
+            {
+                small = again;
+                large = null;
+                while (large is null)
+                {
+                    if (walk.Full) return Missed(walk, target, $"the point budget ({o.MaxPoints}) ran out while bracketing from the anchor");
+                    double lambda = walk.Steps[^1].Lambda / o.Factor;
+                    if (lambda < o.MinLambda) return Missed(walk, target, "the target is out of reach from the anchor point");
+                    var step = walk.Measure(lambda, anchor.Index, "bracket");
+                    if (target.Hits(step.Measurement.Bytes)) return Hit(walk, step, target);
+                    if (step.Measurement.Bytes > target.TargetBytes) large = step; else small = step;
+                }
+            }
+        }
+        // Walking down, the large end is f(λ_large) and the small end (the anchor) is below the target, and f(λ_small)
+        // only smaller: the bracket holds as it is.
         while (true)
         {
             if (walk.Full) return Missed(walk, target, $"the point budget ({o.MaxPoints}) ran out while bisecting");
@@ -141,7 +169,7 @@ public static class SweepSearch
             if (hi / lo < 1.001)
                 return Missed(walk, target, string.Create(CultureInfo.InvariantCulture,
                     $"the size jumps from {large.Measurement.Bytes:N0} to {small.Measurement.Bytes:N0} bytes between λ = {L(lo)} and {L(hi)}; no λ in between gives the target"));
-            var step = walk.Measure(Math.Sqrt(lo * hi), large.Index, "bisect");
+            var step = walk.Measure(Math.Sqrt(lo * hi), anchor.Index, "bisect");
             if (target.Hits(step.Measurement.Bytes)) return Hit(walk, step, target);
             if (step.Measurement.Bytes > target.TargetBytes) large = step; else small = step;
         }
@@ -182,10 +210,11 @@ public static class SweepSearch
             if (stalls >= 2 && (pass is null || fail is null))
                 return up ? Best(walk, target, "the file stopped shrinking as λ grew") : NoPass(walk, target, "the file stopped growing as λ shrank");
         }
+        var anchor = walk.Steps[Math.Max(0, walk.Steps[^1].From)]; // one parent for every refinement point, as for sizes
         while (!walk.Full && fail.Lambda / pass.Lambda > o.AccuracyResolution)
         {
             if (pass.Lambda >= fail.Lambda) break; // not monotone: keep the best passing point found
-            var step = walk.Measure(Math.Sqrt(pass.Lambda * fail.Lambda), pass.Index, "bisect");
+            var step = walk.Measure(Math.Sqrt(pass.Lambda * fail.Lambda), anchor.Index, "bisect");
             if (Passes(step)) pass = step; else fail = step;
         }
         return Best(walk, target, walk.Full ? $"the point budget ({o.MaxPoints}) ended the refinement" : "the bracket is narrow enough");

@@ -37,23 +37,47 @@ public sealed class SweepSearchTests
         var steps = outcome.Steps;
         Assert.Equal("start", steps[0].Phase);
         Assert.Equal(-1, steps[0].From);
-        int firstBisect = steps.ToList().FindIndex(s => s.Phase == "bisect");
-        Assert.True(firstBisect > 1);
-        for (int i = 1; i < firstBisect; i++)
+        int anchorStep = steps.ToList().FindIndex(s => s.Phase == "anchor");
+        Assert.True(anchorStep > 1);
+        for (int i = 1; i < anchorStep; i++)
         {
             Assert.Equal("bracket", steps[i].Phase);
             Assert.Equal(steps[i - 1].Lambda * 3, steps[i].Lambda, 9); // up: the file was too large
             Assert.Equal(i - 1, steps[i].From);                       // continues from the previous point
         }
-        // The first bisection point is the geometric mean of the bracket and continues from its low-λ (large file) end.
-        var lo = steps[firstBisect - 2];
-        var hi = steps[firstBisect - 1];
+        var lo = steps[anchorStep - 2];
+        var hi = steps[anchorStep - 1];
         Assert.True(lo.Measurement.Bytes > target.TargetBytes && hi.Measurement.Bytes < target.TargetBytes);
+        Assert.Equal(lo.Index, hi.From);
+        // The anchor (the high end's parent) is measured again at its own λ, continuing from itself: one function f(λ) from one start.
+        Assert.Equal(lo.Lambda, steps[anchorStep].Lambda);
+        Assert.Equal(lo.Index, steps[anchorStep].From);
+        // Bisection: the geometric mean of the bracket, every point continuing from the anchor, each inside the bracket it halves.
+        int firstBisect = anchorStep + 1;
+        Assert.Equal("bisect", steps[firstBisect].Phase);
         Assert.Equal(Math.Sqrt(lo.Lambda * hi.Lambda), steps[firstBisect].Lambda, 9);
-        Assert.Equal(lo.Index, steps[firstBisect].From);
-        // Every bisection point lies strictly inside the bracket it halves.
-        foreach (var s in steps.Skip(firstBisect)) Assert.InRange(s.Lambda, lo.Lambda, hi.Lambda);
+        foreach (var s in steps.Skip(firstBisect))
+        {
+            Assert.Equal(lo.Index, s.From);
+            Assert.InRange(s.Lambda, lo.Lambda, hi.Lambda);
+        }
         Assert.Equal(seen.Count, steps.Count);
+    }
+
+    [Fact]
+    public void ConvergesWhenEveryContinuedEpochShrinksTheFileFurther()
+    {
+        // Path dependence like real warm-started training: a point's dose is its parent's dose plus λ; the size falls with the dose.
+        var dose = new List<double>();
+        var target = new SweepTarget.Bytes(100_000);
+        var outcome = SweepSearch.Run(new SweepSearchOptions { StartLambda = 1, Factor = 3, MaxPoints = 12 }, target, (l, from) =>
+        {
+            double d = (from < 0 ? 0 : dose[from]) + l;
+            dose.Add(d);
+            return new SweepMeasurement(Size(d), 0.9);
+        });
+        Assert.True(outcome.Success, outcome.Message);
+        Assert.InRange(outcome.Steps[outcome.Chosen].Measurement.Bytes, 90_000, 110_000);
     }
 
     [Fact]
