@@ -124,6 +124,28 @@ public sealed class CompareCommandTests : IDisposable
         Assert.False(File.Exists(Path.Combine(outDir, "baseline", "model.ckpt"))); // nothing was trained
     }
 
+    [Fact]
+    public void EachRowsCommandReproducesItsFileBitForBit()
+    {
+        string outDir = Path.Combine(_dir, "repro");
+        var r = Compare(outDir, "--methods", "baseline,group-lasso,growl,dc,sws");
+        Assert.True(r.Code == 0, r.Err);
+        var table = ComparisonTable.FromJson(File.ReadAllText(Path.Combine(outDir, "compare.json")), "compare.json");
+        foreach (var row in table.Rows)
+        {
+            byte[] made = File.ReadAllBytes(row.Artifact);
+            File.Delete(row.Artifact);
+            foreach (var part in row.Command.Split(" && "))
+            {
+                var args = part.Split(' ').Skip(1).ToList(); // drop "knot"
+                if (args[0] != "pack") args.AddRange(["--threads", "1"]); // the comparison ran on one thread
+                var step = CliHarness.Run([.. args]);
+                Assert.True(step.Code == 0, $"{part}: {step.Err}");
+            }
+            Assert.True(made.AsSpan().SequenceEqual(File.ReadAllBytes(row.Artifact)), $"{row.Method}: `{row.Command}` made a different file");
+        }
+    }
+
     [Theory]
     [InlineData(new[] { "--methods", "baseline,magic" }, "magic")]
     [InlineData(new[] { "--methods", "dc,dc" }, "twice")]
