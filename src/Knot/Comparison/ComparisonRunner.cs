@@ -56,7 +56,8 @@ public static class ComparisonRunner
             else
             {
                 bool ran = Ensure(context, method, policy, method.UsesPretrained && baselineRan, log);
-                if (method is BaselineMethod && ran) baselineRan = true;
+                // With --from the baseline row only packs the user's checkpoint; what dc and sws start from did not change.
+                if (method is BaselineMethod && ran && context.FromCheckpoint is null) baselineRan = true;
             }
             var (row, denseBytes) = Measure(context, method);
             rows.Add(row);
