@@ -14,6 +14,9 @@ public static class ExitCodes
     /// <summary>Training diverged (NaN/Inf loss or weights).</summary>
     public const int Diverged = 3;
 
+    /// <summary>`knot sweep` ran but did not reach its target (size or accuracy); its files say how close it came.</summary>
+    public const int TargetNotReached = 4;
+
     /// <summary>Interrupted (Ctrl+C); files already written are complete, nothing partial is left.</summary>
     public const int Cancelled = 130;
 

@@ -33,6 +33,8 @@ public static class Program
             RunRecipeCommand.Create(BuildRoot),
             SwsCommand.Create(),
             ReportCommand.Create(),
+            CompareCommand.Create(),
+            SweepCommand.Create(),
         };
         return root;
     }

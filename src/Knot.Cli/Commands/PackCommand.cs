@@ -1,4 +1,4 @@
-using Knot.Compression.Growl;
+using Knot.Comparison;
 using Knot.Nn;
 using Knot.Storage.Compressed;
 using Knot.Storage.Models;
@@ -21,24 +21,13 @@ public static class PackCommand
         {
             var o = new Output(p.GetValue(json));
             string path = p.GetValue(file)!, outPath = p.GetValue(output)!;
-            var loaded = ModelCheckpoint.Load(path);
-            if (loaded.Model is not Sequential sequential)
-                throw new UsageException($"{Path.GetFileName(path)}: model {loaded.Spec.Name} is not a plain sequential network and cannot be packed.");
-            long dense = sequential.ParameterCount();
-            var metadata = new Dictionary<string, string>(StringComparer.Ordinal) { ["knot.source"] = Path.GetFileName(path) };
-            if (loaded.Checkpoint.Metadata.TryGetValue("structure", out var structureJson))
-            {
-                var structure = GrowlStructure.FromJson(structureJson, Path.GetFileName(path));
-                sequential = GrowlFinalizer.Finalize(sequential, structure);
-                metadata["knot.method"] = "growl";
-            }
-            KnotModelFile.Write(outPath, sequential, loaded.Spec, metadata, denseParameters: dense);
-            var file2 = KnotFile.Read(outPath);
-            double ratio = 4.0 * dense / file2.FileBytes;
+            var packed = CheckpointPacker.Pack(path, outPath);
+            long fileBytes = packed.FileBytes, denseBytes = packed.DenseBytes;
+            double ratio = packed.Ratio;
             if (o.Json)
-                o.WriteJson(new JsonObject { ["out"] = outPath, ["file_bytes"] = file2.FileBytes, ["dense_bytes"] = 4 * dense, ["ratio"] = ratio });
+                o.WriteJson(new JsonObject { ["out"] = outPath, ["file_bytes"] = fileBytes, ["dense_bytes"] = denseBytes, ["ratio"] = ratio });
             else
-                o.Console.MarkupLine($"Wrote {Markup.Escape(outPath)}: {file2.FileBytes:N0} bytes, {4 * dense:N0} dense bytes, ratio [bold]{ratio:F1}×[/]");
+                o.Console.MarkupLine($"Wrote {Markup.Escape(outPath)}: {fileBytes:N0} bytes, {denseBytes:N0} dense bytes, ratio [bold]{ratio:F1}×[/]");
             return ExitCodes.Success;
         }));
         return command;

@@ -92,15 +92,7 @@ public static class TrainCommand
             var (train, test) = TrainingOptions.LoadData(p.GetValue(options.Data));
             var request = options.Request(p, train, p.GetValue(output), p.GetValue(resume));
             var regularizer = reg.Parse(p);
-            if (!regularizer.IsNone)
-            {
-                int steps = (train.Count + request.BatchSize - 1) / request.BatchSize;
-                request = request with
-                {
-                    Hooks = model => [new ProximalHook(regularizer, regularizer.Targets(request.Spec.Name, model), steps)],
-                    Metadata = new Dictionary<string, string> { ["regularizer"] = regularizer.Describe() },
-                };
-            }
+            request = request.WithRegularizer(regularizer, train.Count);
             o.Info($"Training [bold]{request.Spec.Name}[/] on {Markup.Escape(train.Name)} ({train.Count} samples), {request.Epochs} epochs, {request.Optimizer.Kind} lr {request.Optimizer.LearningRate}");
             var result = o.WithProgress(request.Spec.Name, progress => TrainingRun.Run(request, train, test, progress));
             Report(o, result, request.OutPath!);
