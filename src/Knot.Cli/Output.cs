@@ -31,26 +31,7 @@ public sealed class Output(bool json)
     public void WriteJson(JsonObject result) => System.Console.Out.WriteLine(Serialize(result));
 
     /// <summary>JSON text; non-finite numbers (e.g. ∞ compression when every group is removed) become null so any parser reads it.</summary>
-    public static string Serialize(JsonNode node) => ReplaceNonFinite(node)!.ToJsonString(Indented);
-
-    private static JsonNode? ReplaceNonFinite(JsonNode? node)
-    {
-        switch (node)
-        {
-            case JsonObject o:
-                foreach (var key in o.Select(kv => kv.Key).ToList()) o[key] = ReplaceNonFinite(o[key]?.DeepClone());
-                return o;
-            case JsonArray a:
-                for (int i = 0; i < a.Count; i++) a[i] = ReplaceNonFinite(a[i]?.DeepClone());
-                return a;
-            case JsonValue v when v.TryGetValue<double>(out var d) && !double.IsFinite(d):
-                return null;
-            case JsonValue v when v.TryGetValue<float>(out var f) && !float.IsFinite(f):
-                return null;
-            default:
-                return node;
-        }
-    }
+    public static string Serialize(JsonNode node) => Knot.Reporting.JsonValues.ReplaceNonFinite(node)!.ToJsonString(Indented);
 
     public void Info(string markup)
     {
