@@ -18,6 +18,21 @@ public static class CommonOptions
 
     public static Option<int> Threads() => new("--threads") { Description = "Threads for the kernels (default: all cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
 
+    public static Option<int> BiasBits() => new("--bias-bits")
+    {
+        Description = "Bits of the stored layer biases: 32, or 16 (rounded to float16 before the final evaluation, so the reported accuracy is the file's).",
+        DefaultValueFactory = _ => 32,
+    };
+
+    /// <summary>The --bias-bits value, checked (16 or 32).</summary>
+    public static int ParseBiasBits(ParseResult p, Option<int> option)
+    {
+        int bits = p.GetValue(option);
+        try { Knot.Storage.Models.BiasPrecision.Validate(bits); }
+        catch (ArgumentException e) { throw new UsageException(e.Message); }
+        return bits;
+    }
+
     public static Option<int> BatchSize(int fallback = 128) => new("--batch-size") { Description = "Samples per training step.", DefaultValueFactory = _ => fallback };
 
     public static void ApplyThreads(int threads)

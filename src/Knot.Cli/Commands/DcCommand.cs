@@ -107,12 +107,14 @@ public static class DcCommand
         var fineTune = new Option<int>("--finetune-epochs") { Description = "Epochs of centroid fine-tuning after quantization.", DefaultValueFactory = _ => 2 };
         var fcBits = new Option<int>("--fc-bits") { Description = "Codebook bits of fully connected layers (2^bits centroids).", DefaultValueFactory = _ => 6 };
         var convBits = new Option<int>("--conv-bits") { Description = "Codebook bits of convolution layers.", DefaultValueFactory = _ => 8 };
+        var biasBits = CommonOptions.BiasBits();
         var output = new Option<string>("--out") { Description = "The .knot file to write.", Required = true };
         var command = new Command("dc", "Deep Compression: prune, retrain, quantize (k-means per layer), fine-tune centroids, pack with Huffman coding.");
         c.AddTo(command);
         command.Options.Add(fineTune);
         command.Options.Add(fcBits);
         command.Options.Add(convBits);
+        command.Options.Add(biasBits);
         command.Options.Add(output);
         command.SetAction(p => CommonOptions.Run(() =>
         {
@@ -121,7 +123,10 @@ public static class DcCommand
             var options = c.Parse(p, loaded.Spec.Name, requireRule: false);
             int ft = p.GetValue(fineTune);
             CommonOptions.RequireNonNegative(ft, "--finetune-epochs");
-            options = options with { FineTuneEpochs = ft, LinearBits = p.GetValue(fcBits), ConvBits = p.GetValue(convBits) };
+            options = options with
+            {
+                FineTuneEpochs = ft, LinearBits = p.GetValue(fcBits), ConvBits = p.GetValue(convBits), BiasBits = CommonOptions.ParseBiasBits(p, biasBits),
+            };
             try { options.Validate(); }
             catch (ArgumentException e) { throw new UsageException(e.Message); }
             var (train, test) = CompressionOptions.LoadData(p, c, loaded);

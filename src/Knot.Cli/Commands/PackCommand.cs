@@ -68,6 +68,7 @@ public static class KnotInspect
             double valueBits = t.Encoding.Values switch
             {
                 ValueCoding.Float32 => 32,
+                ValueCoding.Float16 => 16,
                 ValueCoding.Codes or ValueCoding.PackedInt32 => t.Encoding.CodeBits,
                 _ => double.NaN,
             };

@@ -34,9 +34,10 @@ public static class SwsCommand
         var saveRetrained = new Option<string?>("--save-retrained") { Description = "Also save the retrained model before quantization, with its trained prior (re-quantize later with --from it --epochs 0)." };
         var structureFile = new Option<string?>("--structure") { Description = "GrOWL structure (structure.json of `knot growl`/`knot tie`) to keep while quantizing: the combined pipeline. Default: the structure stored in the --from checkpoint (GrOWL's retrained.ckpt carries it), if any." };
         var noStructure = new Option<bool>("--no-structure") { Description = "Ignore a structure stored in the --from checkpoint (plain soft weight-sharing of the dense model)." };
+        var biasBits = CommonOptions.BiasBits();
         var json = CommonOptions.Json();
         var command = new Command("sws", "Soft weight-sharing: retrain a pretrained network under a Gaussian-mixture prior, then quantize it to the mixture's means.");
-        foreach (var o in new Option[] { from, data, epochs, seed, threads, output, tau, tauWarmup, components, pi0, learnPi0, batch, lr, schedule, meanLr, precisionLr, mixingLr, assign, mergeKl, biases, saveRetrained, structureFile, noStructure, json })
+        foreach (var o in new Option[] { from, data, epochs, seed, threads, output, tau, tauWarmup, components, pi0, learnPi0, batch, lr, schedule, meanLr, precisionLr, mixingLr, assign, mergeKl, biases, biasBits, saveRetrained, structureFile, noStructure, json })
             command.Options.Add(o);
         command.SetAction(p => CommonOptions.Run(() =>
         {
@@ -63,7 +64,7 @@ public static class SwsCommand
                 Prior = new GaussianMixturePriorOptions { LearnedComponents = p.GetValue(components), ZeroMixing = p.GetValue(pi0), LearnZeroMixing = p.GetValue(learnPi0) },
                 MeanLearningRate = p.GetValue(meanLr), LogPrecisionLearningRate = p.GetValue(precisionLr), MixingLearningRate = p.GetValue(mixingLr),
                 Assignment = rule, MergeKlThreshold = p.GetValue(mergeKl), IncludeBiases = p.GetValue(biases), RetrainedPath = p.GetValue(saveRetrained),
-                Structure = structure,
+                Structure = structure, BiasBits = CommonOptions.ParseBiasBits(p, biasBits),
             };
             try { request.Validate(); }
             catch (ArgumentException e) { throw new UsageException(e.Message); }

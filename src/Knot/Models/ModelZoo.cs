@@ -58,7 +58,7 @@ public static class ModelZoo
         return new Sequential()
             .Add(new Flatten(), "flatten")
             .Add(new Linear(s.InputFeatures, h, rng), "fc1").Add(new ReLU(), "relu")
-            .Add(new BatchNorm1d(h, float.Parse(Environment.GetEnvironmentVariable("KNOT_BN_EPS") ?? "1e-5", System.Globalization.CultureInfo.InvariantCulture)), "bn")
+            .Add(new BatchNorm1d(h), "bn")
             .Add(new Linear(h, s.Classes, rng), "fc2");
     }
 

@@ -105,6 +105,18 @@ public sealed class CliErrorTests : IDisposable
     }
 
     [Fact]
+    public void BiasBitsOtherThan16Or32AreUsageErrorsBeforeAnyWork()
+    {
+        var ckpt = Out("bias.ckpt");
+        Assert.Equal(0, Train(ckpt).Item1);
+        AssertOneLineError(CliHarness.Run("dc", "--from", ckpt, "--data", "idx:" + _data, "--sparsity", "0.5", "--bias-bits", "8", "--out", Out("b.knot")),
+            ExitCodes.Usage, "--bias-bits");
+        AssertOneLineError(CliHarness.Run("sws", "--from", ckpt, "--data", "idx:" + _data, "--bias-bits", "16", "--include-biases", "--out", Out("b.knot")),
+            ExitCodes.Usage, "IncludeBiases");
+        Assert.False(File.Exists(Out("b.knot")));
+    }
+
+    [Fact]
     public void CorruptAndTruncatedCheckpoints()
     {
         var good = Out("good.ckpt");

@@ -52,6 +52,44 @@ public sealed class DeepCompressionPipelineTests
     }
 
     [Fact]
+    public void HalfPrecisionBiasesSaveTwoBytesEachAndTheReportedAccuracyIsTheFilesAccuracy()
+    {
+        var spec = new ModelSpec("lenet-300-100", 0.1f, 1, 8, 8, 10);
+        var train = Training.SyntheticData.Create(300, 1, 8, 8, seed: 4);
+        var test = Training.SyntheticData.Create(200, 1, 8, 8, seed: 5);
+        var options = new DeepCompressionOptions
+        {
+            Pruning = PruningRule.BySparsity(0.7), RetrainEpochs = 1, FineTuneEpochs = 1, LinearBits = 4, BatchSize = 32,
+            Optimizer = new OptimizerConfig("sgd", 0.02f, 0.9f),
+        };
+        Sequential Fresh() => (Sequential)ModelZoo.Create(spec, new KnotRandom(3));
+        string full = Path.Combine(Path.GetTempPath(), $"knot-dc32-{Guid.NewGuid():N}.knot"), half = full.Replace("dc32", "dc16");
+        try
+        {
+            var r32 = DeepCompressionPipeline.Run(Fresh(), spec, options, train, test, full);
+            var model = Fresh();
+            var r16 = DeepCompressionPipeline.Run(model, spec, options with { BiasBits = 16 }, train, test, half);
+            int biases = model.NamedParameters().Where(p => p.Name.EndsWith(".bias", StringComparison.Ordinal)).Sum(p => p.Parameter.Value.Length);
+            Assert.Equal(30 + 10 + 10, biases);
+            Assert.Equal(r32.FileBytes - 2 * biases, r16.FileBytes);
+            Assert.True(r16.PaperRatioPQ > r32.PaperRatioPQ);
+            var file = KnotFile.Read(half);
+            foreach (var name in new[] { "fc1.bias", "fc2.bias", "fc3.bias" })
+            {
+                Assert.Equal(ValueCoding.Float16, file[name].Encoding.Values);
+                Assert.All(file.GetDense(name), v => Assert.Equal(v, (float)(Half)v));
+            }
+            Assert.Equal(r16.FineTunedAccuracy!.Value, CompressedEvaluator.Evaluate(CompressedModel.Load(half), test).Accuracy, 10);
+            Assert.Throws<ArgumentException>(() => DeepCompressionPipeline.Run(Fresh(), spec, options with { BiasBits = 8 }, train, null));
+        }
+        finally
+        {
+            File.Delete(full);
+            File.Delete(half);
+        }
+    }
+
+    [Fact]
     public void IterativePruningReachesTheTargetExactlyAndNeverRevivesAWeight()
     {
         var spec = new ModelSpec("lenet-300-100", 0.1f, 1, 8, 8, 10);

@@ -43,6 +43,9 @@ public sealed record DeepCompressionOptions
     public int BatchSize { get; init; } = 128;
     public ulong Seed { get; init; } = 1;
 
+    /// <summary>Bits of the stored layer biases: 32 (the paper) or 16 (rounded to float16 after fine-tuning).</summary>
+    public int BiasBits { get; init; } = 32;
+
     public void Validate()
     {
         Check(Pruning, "default");
@@ -57,6 +60,7 @@ public sealed record DeepCompressionOptions
             if (bits < 1 || bits > 16) throw new ArgumentException($"{what} must be in [1, 16], got {bits}.");
         if (!(FineTuneLearningRateFactor > 0) || !float.IsFinite(FineTuneLearningRateFactor))
             throw new ArgumentException($"Fine-tune learning-rate factor must be > 0, got {FineTuneLearningRateFactor}.");
+        Storage.Models.BiasPrecision.Validate(BiasBits, "Bias bits");
         Optimizer.Validate();
     }
 

@@ -35,8 +35,9 @@ public sealed record DeepCompressionResult(
 /// Deep Compression (Han et al. ICLR 2016) on a sequential network: magnitude pruning per layer → retraining with the
 /// masks fixed (<see cref="MaskConstraint"/>) → per-layer k-means with linear initialisation over the survivors →
 /// centroid fine-tuning (<see cref="CodebookConstraint"/>) → packed into a .knot file, where the writer picks
-/// Huffman-coded gaps and codes when they are smallest. Weights of Linear and Conv2d layers are compressed; biases and
-/// BatchNorm parameters stay float32 (in the file, and as 32 bits each in the paper-accounting totals).
+/// Huffman-coded gaps and codes when they are smallest. Weights of Linear and Conv2d layers are compressed; biases stay
+/// float32 unless <see cref="DeepCompressionOptions.BiasBits"/> is 16 (rounded to float16 after fine-tuning), BatchNorm
+/// parameters stay float32; the paper-accounting totals count them at the bits they are stored with.
 /// </summary>
 public static class DeepCompressionPipeline
 {
@@ -85,10 +86,11 @@ public static class DeepCompressionPipeline
         var fineTune = options.Optimizer with { LearningRate = options.Optimizer.LearningRate * options.FineTuneLearningRateFactor };
         var fineTuneHistory = Train(model, fineTune, options.FineTuneEpochs, options, train, progress, cancellation);
         for (int i = 0; i < layers.Count; i++) layers[i].Weight.Constraints.RemoveAll(c => c is CodebookConstraint);
-        double? fineTuned = options.FineTuneEpochs > 0 ? Accuracy() : quantizedAccuracy;
 
-        // 5. Pack, and account.
+        // 5. Pack (biases rounded first when asked, so the final accuracy is the stored model's), and account.
         var plans = new Dictionary<string, TensorStoragePlan>(StringComparer.Ordinal);
+        var halfBiases = BiasPrecision.Apply(model, options.BiasBits, plans);
+        double? fineTuned = options.FineTuneEpochs > 0 || halfBiases.Count > 0 ? Accuracy() : quantizedAccuracy;
         // Every centroid is stored (codes stay valid); a centroid that reached exactly 0 makes its members read as pruned, the same value.
         for (int i = 0; i < layers.Count; i++) plans[layers[i].Name + ".weight"] = new TensorStoragePlan((float[])quantized[i].Codebook.Clone());
         var writer = KnotModelFile.CreateWriter(model, spec, new Dictionary<string, string> { ["knot.method"] = "deep-compression" }, plans, denseParameters);
@@ -108,7 +110,8 @@ public static class DeepCompressionPipeline
             results.Add(new DeepCompressionLayer(name, weight.Value.Length, MagnitudePruning.CountKept(masks[i]), bits, indexBits, pq, pqh,
                 entry.Encoding.ToString(), entry.PayloadBytes));
         }
-        long otherBits = 32L * (denseParameters - layers.Sum(l => (long)l.Weight.Value.Length));
+        long halfBiasCount = model.NamedParameters().Where(p => halfBiases.Contains(p.Name)).Sum(p => (long)p.Parameter.Value.Length);
+        long otherBits = 32L * (denseParameters - layers.Sum(l => (long)l.Weight.Value.Length)) - 16L * halfBiasCount;
         double denseBits = 32.0 * denseParameters;
         double ratioPQ = denseBits / (results.Sum(l => l.PrunedQuantized.TotalBits) + otherBits);
         double ratioPQH = denseBits / (results.Sum(l => l.PrunedQuantizedHuffman.TotalBits) + otherBits);

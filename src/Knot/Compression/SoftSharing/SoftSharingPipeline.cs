@@ -68,6 +68,9 @@ public sealed record SoftSharingRequest
     /// <summary>Relative-index bits of the paper's storage accounting (Deep Compression uses 5 for fully connected layers).</summary>
     public int AccountingIndexBits { get; init; } = 5;
 
+    /// <summary>Bits of the stored layer biases: 32, or 16 (rounded to float16 with the quantization, before its evaluation).</summary>
+    public int BiasBits { get; init; } = 32;
+
     public void Validate()
     {
         if (string.IsNullOrWhiteSpace(CheckpointPath)) throw new ArgumentException("CheckpointPath is empty.", nameof(CheckpointPath));
@@ -76,6 +79,9 @@ public sealed record SoftSharingRequest
         if (BatchSize < 1) throw new ArgumentException($"BatchSize must be >= 1, got {BatchSize}.", nameof(BatchSize));
         if (!(LearningRate > 0) || !float.IsFinite(LearningRate)) throw new ArgumentException($"LearningRate must be > 0, got {LearningRate}.", nameof(LearningRate));
         if (AccountingIndexBits is < 1 or > 16) throw new ArgumentException($"AccountingIndexBits must be in [1, 16], got {AccountingIndexBits}.", nameof(AccountingIndexBits));
+        BiasPrecision.Validate(BiasBits, nameof(BiasBits));
+        if (BiasBits != 32 && IncludeBiases)
+            throw new ArgumentException($"BiasBits (--bias-bits) {BiasBits} conflicts with IncludeBiases (--include-biases): biases under the prior are stored on the codebook.", nameof(BiasBits));
         Prior.Validate();
         HookOptions(1).Validate();
         new OptimizerConfig("adam", LearningRate, Schedule: Schedule).CreateSchedule(Math.Max(1, Epochs));
@@ -198,6 +204,7 @@ public static class SoftSharingPipeline
             view.Scatter(quantization.Weights); // copies get their cluster's value, removed weights exact zeros
             names = [.. view.Names];
         }
+        BiasPrecision.Apply(model, request.BiasBits, new Dictionary<string, TensorStoragePlan>());
         var quantized = test is null ? (EvaluationResult?)null : Evaluator.Evaluate(model, test);
 
         string knotPath = request.OutPath;
@@ -311,6 +318,8 @@ public static class SoftSharingPipeline
             throw new NotSupportedException($"Soft weight-sharing files describe sequential networks; {spec.Name} is not one.");
         var stored = structure is null ? sequential : GrowlFinalizer.Finalize(sequential, structure);
         var plans = quantizedNames.ToDictionary(n => n, _ => new TensorStoragePlan(codebook, null), StringComparer.Ordinal);
+        // Idempotent on biases already rounded with the quantization (finalizing copies biases, never sums them).
+        BiasPrecision.Apply(stored, request?.BiasBits ?? 32, plans);
         var metadata = Metadata(codebook, request, structure);
         metadata.Remove(StructureMetadataKey); // the finalized architecture already encodes it (GroupSum labels, smaller layers)
         KnotModelFile.Write(path, stored, spec, metadata, plans, denseParameters: sequential.ParameterCount());

@@ -160,7 +160,7 @@ public sealed class KnotFile
         byte positionsByte = r.ReadByte(what + " position coding");
         if (positionsByte > (byte)PositionCoding.HuffmanGaps) throw r.Error(what + " position coding", $"unknown value {positionsByte}");
         byte valuesByte = r.ReadByte(what + " value coding");
-        if (valuesByte > (byte)ValueCoding.PackedInt32) throw r.Error(what + " value coding", $"unknown value {valuesByte}");
+        if (valuesByte > (byte)ValueCoding.Float16) throw r.Error(what + " value coding", $"unknown value {valuesByte}");
         var positions = (PositionCoding)positionsByte;
         var values = (ValueCoding)valuesByte;
         var elementType = (KnotElementType)type;

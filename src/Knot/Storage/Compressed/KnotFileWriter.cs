@@ -134,6 +134,7 @@ public sealed class KnotFileWriter
         {
             string why = source.ElementType == KnotElementType.Int32 ? "int tables are stored dense as packed integers"
                 : request.Values == ValueCoding.PackedInt32 ? "packed integers are for int tables (AddIndexTable)"
+                : request.Values == ValueCoding.Float16 ? "some value is not exactly a float16 (round it first: the writer never rounds)"
                 : source.CodebookId < 0 ? "codes need a codebook"
                 : "with dense positions every element (zeros included) must be on the codebook";
             throw new ArgumentException($"Tensor '{source.Name}' cannot be stored as requested ({request}): {why}.", nameof(request));

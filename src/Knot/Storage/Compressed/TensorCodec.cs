@@ -49,6 +49,15 @@ internal static class TensorCodec
                 w.WriteBytes(bytes);
                 break;
             }
+            case ValueCoding.Float16:
+            {
+                var floats = s.Floats!;
+                float[] stored = sparse ? [.. s.Positions.Select(p => floats[p])] : floats;
+                var bytes = new byte[2 * stored.Length];
+                for (int i = 0; i < stored.Length; i++) BinaryPrimitives.WriteHalfLittleEndian(bytes.AsSpan(2 * i), (Half)stored[i]);
+                w.WriteBytes(bytes);
+                break;
+            }
             case ValueCoding.Codes:
             {
                 int bits = s.CodeBits;
@@ -101,6 +110,18 @@ internal static class TensorCodec
                 var values = new float[count];
                 if (BitConverter.IsLittleEndian) System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes).CopyTo(values);
                 else for (int i = 0; i < count; i++) values[i] = BinaryPrimitives.ReadSingleLittleEndian(bytes.Slice(4 * i, 4));
+                r.ExpectEnd();
+                return positions is null
+                    ? new DenseKnotTensor(h.Name, h.Shape, e, storedBytes, values)
+                    : new SparseKnotTensor(h.Name, h.Shape, e, storedBytes, Structure(positions, h.Shape), values);
+            }
+            case ValueCoding.Float16:
+            {
+                if (count > r.BitsRemaining / 16)
+                    throw new InvalidDataException($"{context}: {count} float16 values do not fit in the {r.BitsRemaining / 8} payload bytes left.");
+                var bytes = r.ReadBytes(2 * count);
+                var values = new float[count];
+                for (int i = 0; i < count; i++) values[i] = (float)BinaryPrimitives.ReadHalfLittleEndian(bytes.Slice(2 * i, 2));
                 r.ExpectEnd();
                 return positions is null
                     ? new DenseKnotTensor(h.Name, h.Shape, e, storedBytes, values)

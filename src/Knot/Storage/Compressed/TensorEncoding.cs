@@ -30,6 +30,12 @@ public enum ValueCoding : byte
     HuffmanCodes = 2,
     /// <summary>Int32 values as (value − minimum) in a fixed bit width.</summary>
     PackedInt32 = 3,
+    /// <summary>
+    /// IEEE half precision. Lossless by construction: the writer accepts it only when every stored value is exactly a
+    /// float16 (a pipeline that wants it rounds first, e.g. <c>--bias-bits 16</c>); never chosen automatically, so files
+    /// written before it existed keep their bytes.
+    /// </summary>
+    Float16 = 4,
 }
 
 /// <summary>The encoding of one stored tensor (positions × values, plus their field widths).</summary>
@@ -51,6 +57,7 @@ public readonly record struct TensorEncoding(PositionCoding Positions, ValueCodi
         string values = Values switch
         {
             ValueCoding.Float32 => "f32",
+            ValueCoding.Float16 => "f16",
             ValueCoding.Codes => $"codebook({CodeBits}b)",
             ValueCoding.HuffmanCodes => "codebook(huffman)",
             _ => $"int({CodeBits}b)",
@@ -74,4 +81,6 @@ public sealed record EncodingRequest(PositionCoding? Positions = null, ValueCodi
     public static EncodingRequest HuffmanCodebook { get; } = new(PositionCoding.Dense, ValueCoding.HuffmanCodes);
     public static EncodingRequest SparseCodebook { get; } = new(PositionCoding.Gaps, ValueCoding.Codes);
     public static EncodingRequest HuffmanSparseCodebook { get; } = new(PositionCoding.HuffmanGaps, ValueCoding.HuffmanCodes);
+    /// <summary>Half-precision values, dense or sparse (whichever is smaller); every stored value must be a float16.</summary>
+    public static EncodingRequest HalfPrecision { get; } = new(Values: ValueCoding.Float16);
 }

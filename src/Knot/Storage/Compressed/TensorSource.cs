@@ -115,6 +115,7 @@ internal sealed class TensorSource
         if (ElementType == KnotElementType.Int32) return e.Positions == PositionCoding.Dense && e.Values == ValueCoding.PackedInt32;
         if (e.Values == ValueCoding.PackedInt32) return false;
         if (e.IsSparse && (e.GapBits < 1 || e.GapBits > KnotFormat.MaxGapBits)) return false;
+        if (e.Values == ValueCoding.Float16) return AllHalfExact();
         if (!e.UsesCodebook) return true;
         if (CodebookId < 0) return false;
         return e.IsSparse ? SparseCodes is not null : DenseCodes is not null;
@@ -141,6 +142,7 @@ internal sealed class TensorSource
         switch (e.Values)
         {
             case ValueCoding.Float32: bytes += 4 * count; break;
+            case ValueCoding.Float16: bytes += 2 * count; break;
             case ValueCoding.Codes: bytes += CeilBytes(count * CodeBits); break;
             case ValueCoding.PackedInt32: bytes += CeilBytes(count * IntBits); break;
             case ValueCoding.HuffmanCodes:
@@ -152,6 +154,21 @@ internal sealed class TensorSource
                 break;
         }
         return bytes;
+    }
+
+    private bool? _allHalfExact;
+
+    /// <summary>Whether every value survives a round trip through float16 bit for bit (zeros included: −0 stays −0).</summary>
+    private bool AllHalfExact()
+    {
+        if (_allHalfExact is bool known) return known;
+        bool exact = true;
+        foreach (float v in Floats ?? [])
+        {
+            if (BitConverter.SingleToInt32Bits((float)(Half)v) != BitConverter.SingleToInt32Bits(v)) { exact = false; break; }
+        }
+        _allHalfExact = exact;
+        return exact;
     }
 
     private static long CeilBytes(long bits) => (bits + 7) >> 3;

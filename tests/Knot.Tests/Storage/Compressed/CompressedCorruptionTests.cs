@@ -120,6 +120,8 @@ public sealed class CompressedCorruptionTests
         w.AddTensor("b", CompressedTestData.SparseOnCodebook(22, 400, 0.8, cb), [400], codebookId: id);
         w.AddTensor("c", CompressedTestData.SparseOnCodebook(23, 500, 0.1, cb), [500], EncodingRequest.HuffmanSparse);
         w.AddIndexTable("d", [.. Enumerable.Range(0, 50).Select(i => i % 7 - 3)], [50]);
+        w.AddTensor("e", CompressedTestData.SparseOnCodebook(24, 300, 0.3, cb), [300], EncodingRequest.HalfPrecision);
+        w.AddTensor("f", [.. Enumerable.Range(0, 40).Select(i => (i - 20) / 16f)], [40], new EncodingRequest(PositionCoding.Dense, ValueCoding.Float16));
         var original = w.ToArray();
         var rng = new KnotRandom(5150);
         for (int trial = 0; trial < 2000; trial++)
@@ -182,7 +184,7 @@ public sealed class CompressedCorruptionTests
 
     public static TheoryData<string> HugeCases() =>
     [
-        "dense", "codes", "huffman-codes", "packed-int", "gap-symbols", "huffman-gap-symbols", "entries", "shape-overflow",
+        "dense", "half", "codes", "huffman-codes", "packed-int", "gap-symbols", "huffman-gap-symbols", "entries", "shape-overflow",
         "metadata-count", "string-length", "codebook-size", "tensor-count", "payload-length", "payload-overrun",
     ];
 
@@ -195,6 +197,7 @@ public sealed class CompressedCorruptionTests
         byte[] file = kind switch
         {
             "dense" => Assemble(h => TensorHeader(h, [big / 4, 2], PositionCoding.Dense, ValueCoding.Float32, _ => { }, 16), payload),
+            "half" => Assemble(h => TensorHeader(h, [big / 2, 2], PositionCoding.Dense, ValueCoding.Float16, _ => { }, 16), payload),
             "codes" => Assemble(h => TensorHeader(h, [big], PositionCoding.Dense, ValueCoding.Codes, x => { x.WriteVarUInt(0); x.WriteByte(2); }, 16), payload),
             "huffman-codes" => Assemble(h => TensorHeader(h, [big], PositionCoding.Dense, ValueCoding.HuffmanCodes, x => x.WriteVarUInt(0), 16), payload),
             "packed-int" => Assemble(h => TensorHeader(h, [big], PositionCoding.Dense, ValueCoding.PackedInt32, x => { x.WriteByte(1); x.WriteVarInt(0); }, 16), payload),

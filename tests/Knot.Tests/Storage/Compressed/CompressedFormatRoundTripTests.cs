@@ -11,6 +11,9 @@ public sealed class CompressedFormatRoundTripTests
         EncodingRequest.Codebook, EncodingRequest.HuffmanCodebook,
         EncodingRequest.SparseCodebook, EncodingRequest.HuffmanSparseCodebook,
         new(PositionCoding.Gaps, ValueCoding.HuffmanCodes), new(PositionCoding.HuffmanGaps, ValueCoding.Codes),
+        // The test codebook's values are all exact float16s, so every case can also be stored in half precision.
+        new(PositionCoding.Dense, ValueCoding.Float16), new(PositionCoding.Gaps, ValueCoding.Float16),
+        new(PositionCoding.HuffmanGaps, ValueCoding.Float16),
     ];
 
     public static TheoryData<int> RequestIndices() => [.. Enumerable.Range(0, FloatRequests.Length)];
@@ -232,6 +235,36 @@ public sealed class CompressedFormatRoundTripTests
         Assert.Throws<ArgumentOutOfRangeException>(() => w.AddTensor("f", [1f], [1], EncodingRequest.Sparse with { GapBits = 17 }));
         Assert.Throws<ArgumentException>(() => w.AddCodebook([]));
         Assert.Throws<ArgumentException>(() => w.AddTensor("g", [1f], [1], EncodingRequest.Dense with { GapBits = 4 }));
+    }
+
+    [Fact]
+    public void HalfPrecisionIsExactWhenAskedAndNeverChosenAutomatically()
+    {
+        var rng = new Random(7);
+        var halves = Enumerable.Range(0, 300).Select(i => i % 3 == 0 ? 0f : (float)(Half)(float)(rng.NextDouble() * 4 - 2)).ToArray();
+        halves[1] = (float)Half.MaxValue;
+        halves[2] = (float)Half.Epsilon; // the smallest subnormal survives
+        halves[4] = -0f;
+        var w = new KnotFileWriter();
+        var dense = w.AddTensor("dense", halves, [300], new EncodingRequest(PositionCoding.Dense, ValueCoding.Float16));
+        var best = w.AddTensor("best", halves, [300], EncodingRequest.HalfPrecision);
+        var auto = w.AddTensor("auto", halves, [300]);
+        Assert.Equal(new TensorEncoding(PositionCoding.Dense, ValueCoding.Float16), dense);
+        Assert.Equal(600, w.Entries[0].PayloadBytes);
+        Assert.Equal(ValueCoding.Float16, best.Values);
+        Assert.True(best.IsSparse); // a third of the values are zero: gaps + 2-byte values beat 600 bytes
+        Assert.NotEqual(ValueCoding.Float16, auto.Values);
+        var file = KnotFile.Parse(w.ToArray(), "half");
+        var bits = (float[] v) => v.Select(BitConverter.SingleToInt32Bits).ToArray();
+        Assert.Equal(bits(halves), bits(file.GetDense("dense")));
+        var expectedSparse = halves.Select(v => v == 0f ? 0f : v).ToArray(); // sparse encodings do not keep the sign of zero
+        Assert.Equal(expectedSparse, file.GetDense("best"));
+        Assert.Equal("dense+f16", file["dense"].Encoding.ToString());
+
+        // The writer never rounds: one value that is not a float16 makes the request fail and names why.
+        var e = Assert.Throws<ArgumentException>(() => w.AddTensor("lossy", [0.1f, 0.5f], [2], EncodingRequest.HalfPrecision));
+        Assert.Contains("float16", e.Message);
+        Assert.Throws<ArgumentException>(() => w.AddTensor("big", [70000f], [1], EncodingRequest.HalfPrecision)); // overflows to ∞
     }
 
     [Fact]
