@@ -9,7 +9,9 @@ namespace Knot.Inference;
 /// <summary>
 /// Inference straight from a .knot file. Linear layers compute on the stored representation of their weight — CSR
 /// with float values or codebook codes for sparse tensors, code gathers for dense-codebook tensors — without
-/// expanding it to a dense matrix (<see cref="SparseLinearKernels"/>). GroupSum (GrOWL's tied inputs) and the
+/// expanding it to a dense matrix (<see cref="SparseLinearKernels"/>). A weight stored dense float32 (nothing to
+/// exploit: GrOWL's finalized layers, a layer the writer found cheapest dense) is already in the engine's form and runs
+/// through the engine's GEMM. GroupSum (GrOWL's tied inputs) and the
 /// remaining layers (convolution, pooling, BatchNorm, ReLU, Flatten) run through the normal engine, convolutions and
 /// BatchNorm with weights decoded once at load. Outputs equal the decoded dense model's up to float summation order.
 /// Not thread-safe: one instance runs one batch at a time (its buffers are reused between calls).
@@ -17,6 +19,7 @@ namespace Knot.Inference;
 public sealed class CompressedModel
 {
     private readonly List<(string Name, Module? Engine, CompressedLinear? Linear)> _layers = [];
+    private readonly List<(string Layer, string Kernel)> _kernels = [];
     private readonly TensorArena _arena = new();
 
     public CompressedModel(KnotFile file, string source)
@@ -29,8 +32,17 @@ public sealed class CompressedModel
         File = file;
         foreach (var (name, m) in decoded.Model.Children)
         {
-            if (m is Linear l) _layers.Add((name, null, new CompressedLinear(file, name, l.InFeatures, l.OutFeatures, l.Bias is not null, source)));
-            else _layers.Add((name, m, null));
+            if (m is Linear l && file[name + ".weight"] is not DenseKnotTensor)
+            {
+                var compressed = new CompressedLinear(file, name, l.InFeatures, l.OutFeatures, l.Bias is not null, source);
+                _layers.Add((name, null, compressed));
+                _kernels.Add((name, compressed.Kernel));
+            }
+            else
+            {
+                _layers.Add((name, m, null));
+                if (m is Linear) _kernels.Add((name, "dense-f32"));
+            }
         }
     }
 
@@ -41,7 +53,7 @@ public sealed class CompressedModel
     public long DenseParameters { get; }
 
     /// <summary>How each Linear layer is computed ("csr+f32", "csr+codebook", "dense-codebook", "dense-f32").</summary>
-    public IEnumerable<(string Layer, string Kernel)> LinearKernels => _layers.Where(l => l.Linear is not null).Select(l => (l.Name, l.Linear!.Kernel));
+    public IEnumerable<(string Layer, string Kernel)> LinearKernels => _kernels;
 
     /// <summary>Logits for a batch (N, …). The result is valid until the next call.</summary>
     public Tensor Forward(Tensor input)
@@ -74,7 +86,6 @@ public sealed class CompressedModel
                 case SparseKnotTensor s: (_rowPointers, _columns, Kernel) = (s.Structure.RowPointers, s.Structure.ColumnIndices, "csr+f32"); break;
                 case SparseCodebookKnotTensor s: (_rowPointers, _columns, Kernel) = (s.Structure.RowPointers, s.Structure.ColumnIndices, "csr+codebook"); break;
                 case CodebookKnotTensor: Kernel = "dense-codebook"; break;
-                case DenseKnotTensor: Kernel = "dense-f32"; break;
                 default: throw new InvalidDataException($"{source}: tensor '{name}.weight' has an unsupported representation {_weight.GetType().Name}.");
             }
         }
@@ -95,7 +106,6 @@ public sealed class CompressedModel
                 case SparseKnotTensor s: SparseLinearKernels.CsrFloat(_rowPointers, _columns, s.Values, xT, yT, batch); break;
                 case SparseCodebookKnotTensor s: SparseLinearKernels.CsrCodebook(_rowPointers, _columns, s.Codes, s.Codebook, xT, yT, batch); break;
                 case CodebookKnotTensor c: SparseLinearKernels.DenseCodebook(c.Codes, _in, c.Codebook, xT, yT, batch); break;
-                case DenseKnotTensor d: SparseLinearKernels.DenseFloat(d.Values, _in, xT, yT, batch); break;
             }
             var y = arena.Rent(_out * batch, clear: false);
             SparseLinearKernels.Transpose(yT, _out, batch, y);

@@ -52,22 +52,6 @@ public static class SparseLinearKernels
         }
     }
 
-    /// <summary>Dense float weights (a tensor the writer found cheapest to keep dense).</summary>
-    public static void DenseFloat(ReadOnlySpan<float> weights, int columns, ReadOnlySpan<float> xT, Span<float> yT, int batch)
-    {
-        int rows = weights.Length / columns;
-        for (int r = 0; r < rows; r++)
-        {
-            var y = yT.Slice(r * batch, batch);
-            var row = weights.Slice(r * columns, columns);
-            for (int c = 0; c < columns; c++)
-            {
-                float w = row[c];
-                if (w != 0f) TensorPrimitives.MultiplyAdd(xT.Slice(c * batch, batch), w, y, y);
-            }
-        }
-    }
-
     /// <summary>dst (cols × rows) = srcᵀ for a row-major src (rows × cols).</summary>
     public static void Transpose(ReadOnlySpan<float> src, int rows, int cols, Span<float> dst)
     {

@@ -1,3 +1,4 @@
+using Knot.Compression.Tying;
 using Knot.Models;
 using Knot.Nn;
 using Knot.Tensors;
@@ -9,6 +10,9 @@ namespace Knot.Compression.Growl;
 /// - a dead input unit/channel whose producer (the previous Linear/Conv2d, reached through ReLU, BatchNorm,
 ///   pooling or dropout only) is in the network is removed there too: the producer loses that output row or
 ///   filter and the BatchNorm in between that feature — layers really shrink;
+/// - through a Flatten (a Linear after a convolution: LeNet-5's fc1), a convolution filter goes when every one of
+///   its flattened positions is a dead input of the Linear (the consumer never reads it, so its bias does not
+///   matter either);
 /// - tied inputs are summed first (<see cref="GroupSum"/>) and multiplied by one shared column, which is exact
 ///   because the members' columns are identical; dead inputs without a producer (image pixels, features after
 ///   a Flatten) are dropped by the same GroupSum.
@@ -57,9 +61,10 @@ public static class GrowlFinalizer
             int inputs = InputsOf(layers[index].Module, layerName);
             if (inputs != map.GroupCount) throw new InvalidDataException($"Structure for '{layerName}' has {map.GroupCount} groups, the layer has {inputs} inputs.");
             if (map.DeadCount == 0 || map.DeadCount == inputs) continue;
-            int producer = FindProducer(layers, index, inputs);
-            if (producer < 0) continue;
-            result[layers[producer].Name] = Enumerable.Range(0, inputs).Where(j => map.Labels[j] < 0).ToArray();
+            var link = FindProducer(layers, index, inputs);
+            if (link.Index < 0) continue;
+            var dead = DeadOutputs(map, inputs, link.Spatial);
+            if (dead.Length > 0) result[layers[link.Index].Name] = dead;
         }
         return result;
     }
@@ -74,15 +79,20 @@ public static class GrowlFinalizer
         if (kept.Length == 0)
             throw new InvalidDataException($"Every input group of '{name}' is zero, so the network's output no longer depends on its input; use a smaller λ.");
         bool anyTies = map.ClusterCount < kept.Length;
-        int producer = FindProducer(layers, index, inputs);
+        var (producer, spatial) = FindProducer(layers, index, inputs);
 
         int[] labels = map.Labels.ToArray();
-        if (producer >= 0 && kept.Length < inputs && kept.Length > 0)
+        int[] deadOutputs = producer >= 0 ? DeadOutputs(map, inputs, spatial) : [];
+        if (deadOutputs.Length > 0)
         {
-            layers[producer] = (layers[producer].Name, KeepOutputs(layers[producer].Module, kept));
+            int outputs = inputs / spatial;
+            var keptOutputs = Enumerable.Range(0, outputs).Except(deadOutputs).ToArray();
+            layers[producer] = (layers[producer].Name, KeepOutputs(layers[producer].Module, keptOutputs));
             for (int k = producer + 1; k < index; k++)
-                if (layers[k].Module is BatchNorm bn) layers[k] = (layers[k].Name, KeepFeatures(bn, kept));
-            labels = kept.Select(j => map.Labels[j]).ToArray();
+                if (layers[k].Module is BatchNorm bn) layers[k] = (layers[k].Name, KeepFeatures(bn, keptOutputs));
+            // The consumer now sees the kept outputs' positions, in order; dead positions inside a kept filter (through a
+            // Flatten) keep their label −1 and the GroupSum below drops them.
+            labels = keptOutputs.SelectMany(c => Enumerable.Range(c * spatial, spatial)).Select(j => map.Labels[j]).ToArray();
         }
         else if (!anyTies && kept.Length == inputs)
         {
@@ -110,24 +120,52 @@ public static class GrowlFinalizer
         _ => throw new InvalidDataException($"Structure is attached to '{name}', a {layer.GetType().Name}; only Linear and Conv2d layers have input groups."),
     };
 
-    /// <summary>The Linear/Conv2d whose outputs feed this layer's inputs one to one, or −1.</summary>
-    private static int FindProducer(List<(string Name, Module Module)> layers, int index, int inputs)
+    /// <summary>
+    /// The Linear/Conv2d whose outputs feed this layer's inputs, and how many consecutive inputs each of its outputs
+    /// gives: 1 when one to one; H·W when a Flatten turns a convolution's channels into a Linear's inputs (channel c is
+    /// inputs [c·H·W, (c+1)·H·W)). (−1, 0) when there is none.
+    /// </summary>
+    private static (int Index, int Spatial) FindProducer(List<(string Name, Module Module)> layers, int index, int inputs)
     {
+        // A BatchNorm between the Flatten and the Linear normalizes flattened positions, not channels: no link then.
+        bool flattened = false, normAfterFlatten = false;
         for (int k = index - 1; k >= 0; k--)
         {
             switch (layers[k].Module)
             {
-                case ReLU or BatchNorm or MaxPool2d or AvgPool2d or Dropout:
+                case Flatten when !flattened && !normAfterFlatten && layers[index].Module is Linear:
+                    flattened = true;
                     continue;
-                case Linear l when l.OutFeatures == inputs:
-                    return k;
-                case Conv2d c when c.OutChannels == inputs:
-                    return k;
+                case BatchNorm:
+                    normAfterFlatten |= !flattened;
+                    continue;
+                case ReLU or MaxPool2d or AvgPool2d or Dropout:
+                    continue;
+                case Linear l when !flattened && l.OutFeatures == inputs:
+                    return (k, 1);
+                case Conv2d c when !flattened && c.OutChannels == inputs:
+                    return (k, 1);
+                case Conv2d c when flattened && inputs % c.OutChannels == 0:
+                    return (k, inputs / c.OutChannels);
                 default:
-                    return -1;
+                    return (-1, 0);
             }
         }
-        return -1;
+        return (-1, 0);
+    }
+
+    /// <summary>Producer outputs all of whose <paramref name="spatial"/> inputs are dead (none when every input is).</summary>
+    private static int[] DeadOutputs(TieMap map, int inputs, int spatial)
+    {
+        if (map.DeadCount == inputs) return [];
+        var dead = new List<int>();
+        for (int o = 0; o < inputs / spatial; o++)
+        {
+            bool all = true;
+            for (int s = 0; s < spatial && all; s++) all = map.Labels[o * spatial + s] < 0;
+            if (all) dead.Add(o);
+        }
+        return [.. dead];
     }
 
     private static List<(string Name, Module Module)> Copy(Sequential model)

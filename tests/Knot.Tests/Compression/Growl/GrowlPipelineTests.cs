@@ -159,6 +159,46 @@ public sealed class GrowlPipelineTests
     }
 
     /// <summary>About a third of the groups dead, the rest in clusters of 1–3, weights made to satisfy it.</summary>
+    [Fact]
+    public void AConvolutionFilterWhoseFlattenedPositionsAreAllDeadIsRemovedThroughTheFlatten()
+    {
+        var spec = new ModelSpec("lenet-5-caffe", 0.2f, 1, 28, 28, 10); // conv2: 10 filters of 4×4 positions after pooling → fc1 reads 160
+        var model = ModelZoo.Create(spec, new KnotRandom(5));
+        var fc1 = model.NamedParameters().Single(p => p.Name == "fc1.weight").Parameter;
+        Assert.Equal(160, fc1.Shape[1]);
+        var rng = new KnotRandom(9);
+        var labels = new int[160];
+        int cluster = -1, left = 0;
+        for (int j = 0; j < labels.Length; j++)
+        {
+            int channel = j / 16;
+            // Filters 1 and 6: every position dead. Filter 3: all but one dead (it must stay). Elsewhere dead and tied at random.
+            bool dead = channel is 1 or 6 || channel == 3 && j % 16 != 5 || rng.NextDouble() < 0.3;
+            if (dead) { labels[j] = TieMap.Dead; continue; }
+            if (left == 0) { cluster++; left = 1 + rng.NextInt(3); }
+            labels[j] = cluster;
+            left--;
+        }
+        var structure = new List<LayerStructure> { new("fc1.weight", fc1.Shape.ToArray(), labels) };
+        structure.AddRange(RandomStructure(model, ["conv2.weight"], seed: 10));
+        GrowlStructure.Attach(model, structure);
+        model.Eval();
+
+        Assert.Equal(new[] { 1, 6 }, GrowlFinalizer.RemovedOutputs(model, structure)["conv2"]);
+        var compact = GrowlFinalizer.Finalize(model, structure);
+        var conv2 = compact.NamedModules().Select(m => m.Module).OfType<Conv2d>().Last();
+        Assert.Equal(8, conv2.OutChannels);
+
+        var x = Tensor.Zeros(4, 1, 28, 28);
+        var rngX = new KnotRandom(7);
+        for (int i = 0; i < x.Length; i++) x.Data[i] = (float)rngX.NextNormal();
+        using var _ = GradMode.NoGrad();
+        var expected = model.Forward(x).Data;
+        var actual = compact.Forward(x).Data;
+        double scale = expected.Max(v => Math.Abs(v));
+        for (int i = 0; i < expected.Length; i++) Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-5 * scale + 1e-6, $"logit {i}: {expected[i]} vs {actual[i]}");
+    }
+
     private static List<LayerStructure> RandomStructure(Module model, string[] names, ulong seed)
     {
         var rng = new KnotRandom(seed);
