@@ -8,8 +8,8 @@ public sealed class RegularizerOptions(string defaultKind, string defaultEvery =
 {
     public Option<string> Kind { get; } = new("--reg") { Description = "Regularizer: none, l1, group-lasso, owl, growl.", DefaultValueFactory = _ => defaultKind };
     public Option<string> Family { get; } = new("--lambda-family") { Description = "GrOWL/OWL λ family: pld (the paper's), oscar, spike, group-lasso.", DefaultValueFactory = _ => "pld" };
-    public Option<double> Lambda1 { get; } = new("--lambda1") { Description = "Λ1 (per-epoch prox units, like the paper; see --lambda-per-step).", DefaultValueFactory = _ => 12.0 };
-    public Option<double> Lambda2 { get; } = new("--lambda2") { Description = "Λ2 (GrOWL/OWL).", DefaultValueFactory = _ => 0.235 };
+    public Option<string> Lambda1 { get; } = new("--lambda1") { Description = "Λ1 (per-epoch prox units, like the paper; see --lambda-per-step); per layer: 6,conv2=20 (layers not named get the plain number, default 12).", DefaultValueFactory = _ => "12" };
+    public Option<string> Lambda2 { get; } = new("--lambda2") { Description = "Λ2 (GrOWL/OWL); per layer like --lambda1 (default 0.235).", DefaultValueFactory = _ => "0.235" };
     public Option<double> Rho { get; } = new("--rho") { Description = "ρ of the PLD family: share of groups on the stair.", DefaultValueFactory = _ => 0.5 };
     public Option<bool> PerStep { get; } = new("--lambda-per-step") { Description = "Use λ as is at every step (μ = lr·λ) instead of per-epoch units (μ = lr·λ/B)." };
     public Option<string> Every { get; } = new("--prox-every") { Description = "When to apply the prox: 'epoch' (once per epoch, as the paper's reference code) or every K steps (μ scaled by K).", DefaultValueFactory = _ => defaultEvery };
@@ -25,12 +25,31 @@ public sealed class RegularizerOptions(string defaultKind, string defaultEvery =
         : int.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var k) && k >= 1 ? k
         : throw new UsageException($"--prox-every must be 'epoch' or a number of steps >= 1, got '{text}'.");
 
+    /// <summary>"6", "6,conv2=20" or "conv2=20": the plain number (or <paramref name="fallback"/>) and per-layer values.</summary>
+    private static (double Value, Dictionary<string, double> Layers) ParseLambda(string text, string option, double fallback)
+    {
+        double value = fallback;
+        var layers = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            int eq = part.IndexOf('=', StringComparison.Ordinal);
+            string number = eq < 0 ? part : part[(eq + 1)..];
+            if (!double.TryParse(number, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v))
+                throw new UsageException($"{option}: '{part}' is not a number or layer=number.");
+            if (eq < 0) value = v;
+            else layers[part[..eq]] = v;
+        }
+        return (value, layers);
+    }
+
     public RegularizerSpec Parse(ParseResult p)
     {
+        var (lambda1, layerLambda1) = ParseLambda(p.GetValue(Lambda1)!, "--lambda1", 12);
+        var (lambda2, layerLambda2) = ParseLambda(p.GetValue(Lambda2)!, "--lambda2", 0.235);
         var spec = new RegularizerSpec
         {
             Kind = p.GetValue(Kind)!.ToLowerInvariant(), Family = p.GetValue(Family)!.ToLowerInvariant(),
-            Lambda1 = p.GetValue(Lambda1), Lambda2 = p.GetValue(Lambda2), Rho = p.GetValue(Rho),
+            Lambda1 = lambda1, Lambda2 = lambda2, LayerLambda1 = layerLambda1, LayerLambda2 = layerLambda2, Rho = p.GetValue(Rho),
             LambdaPerStep = p.GetValue(PerStep), Every = ParseEvery(p.GetValue(Every)!),
             Layers = p.GetValue(Layers)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
         };

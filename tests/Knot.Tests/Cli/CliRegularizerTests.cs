@@ -83,6 +83,9 @@ public sealed class CliRegularizerTests : IDisposable
     [InlineData("--reg", "ridge")]
     [InlineData("--lambda1", "-1")]
     [InlineData("--layers", "conv9")]
+    [InlineData("--lambda1", "2,fc9=3")]
+    [InlineData("--lambda1", "fc1=x")]
+    [InlineData("--lambda2", "fc1=-1")]
     public void BadRegularizerOptionsAreUsageErrors(string option, string value)
     {
         var r = CliHarness.Run("train", "--model", "lenet-300-100", "--width", "0.1", "--data", "idx:" + _data, "--epochs", "1", "--reg", "growl",

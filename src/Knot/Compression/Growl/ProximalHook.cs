@@ -27,7 +27,7 @@ public sealed class ProximalHook : ITrainingHook
         spec.Validate();
         if (stepsPerEpoch < 1) throw new ArgumentOutOfRangeException(nameof(stepsPerEpoch), stepsPerEpoch, "Steps per epoch must be >= 1.");
         Spec = spec;
-        _targets = targets.Select(t => (t.Name, t.Parameter, spec.CreateOperator(t.Parameter))).ToArray();
+        _targets = targets.Select(t => (t.Name, t.Parameter, spec.CreateOperator(t.Parameter, t.Name))).ToArray();
         _every = spec.Every == RegularizerSpec.OncePerEpoch ? stepsPerEpoch : spec.Every;
         StepScale = spec.LambdaPerStep ? _every : (double)_every / stepsPerEpoch;
         _keepScales = new float[_targets.Length][];

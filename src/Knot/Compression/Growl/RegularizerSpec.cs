@@ -22,6 +22,14 @@ public sealed record RegularizerSpec
 
     public double Lambda1 { get; init; } = 12;
     public double Lambda2 { get; init; } = 0.235;
+
+    /// <summary>
+    /// Per-layer Λ1 / Λ2 by layer name ("conv2"), overriding <see cref="Lambda1"/> / <see cref="Lambda2"/> for that
+    /// layer (the paper's VGG-16 used a Λ1 per layer; a convolution's few large channel groups need a different strength
+    /// than a Linear layer's many small ones). Names that match no regularized layer are an error.
+    /// </summary>
+    public IReadOnlyDictionary<string, double> LayerLambda1 { get; init; } = new Dictionary<string, double>();
+    public IReadOnlyDictionary<string, double> LayerLambda2 { get; init; } = new Dictionary<string, double>();
     public double Rho { get; init; } = 0.5;
     public bool LambdaPerStep { get; init; }
 
@@ -41,6 +49,10 @@ public sealed record RegularizerSpec
         if (!Families.Contains(Family)) throw new ArgumentException($"--lambda-family: unknown family '{Family}'. Known: {string.Join(", ", Families)}.");
         if (!(Lambda1 > 0) || !double.IsFinite(Lambda1)) throw new ArgumentException($"--lambda1 must be > 0, got {Lambda1}.");
         if (!(Lambda2 >= 0) || !double.IsFinite(Lambda2)) throw new ArgumentException($"--lambda2 must be >= 0, got {Lambda2}.");
+        foreach (var (layer, v) in LayerLambda1)
+            if (!(v > 0) || !double.IsFinite(v)) throw new ArgumentException($"--lambda1 of {layer} must be > 0, got {v}.");
+        foreach (var (layer, v) in LayerLambda2)
+            if (!(v >= 0) || !double.IsFinite(v)) throw new ArgumentException($"--lambda2 of {layer} must be >= 0, got {v}.");
         if (!(Rho > 0 && Rho <= 1)) throw new ArgumentException($"--rho must be in (0, 1], got {Rho}.");
         if (Every < 0) throw new ArgumentException($"--prox-every must be 'epoch' or a number of steps >= 1, got {Every}.");
     }
@@ -55,6 +67,17 @@ public sealed record RegularizerSpec
 
     public List<(string Name, Parameter Parameter)> Targets(string modelName, Module model)
     {
+        var targets = ChosenTargets(modelName, model);
+        foreach (var layer in LayerLambda1.Keys.Concat(LayerLambda2.Keys))
+        {
+            if (!targets.Any(t => t.Name == layer + ".weight"))
+                throw new ArgumentException($"--lambda1/--lambda2 name layer '{layer}', which is not regularized. Regularized: {string.Join(", ", targets.Select(t => t.Name[..^".weight".Length]))}.");
+        }
+        return targets;
+    }
+
+    private List<(string Name, Parameter Parameter)> ChosenTargets(string modelName, Module model)
+    {
         if (Layers is null) return DefaultTargets(modelName, model);
         var all = model.NamedParameters().ToDictionary(p => p.Name, p => p.Parameter, StringComparer.Ordinal);
         var result = new List<(string, Parameter)>();
@@ -68,33 +91,44 @@ public sealed record RegularizerSpec
         return result;
     }
 
-    /// <summary>The proximal operator for one weight tensor.</summary>
-    public IProximalOperator CreateOperator(Parameter weight)
+    /// <summary>Λ1 and Λ2 of one weight tensor ("conv2.weight"): its layer's override, else the default.</summary>
+    public (double Lambda1, double Lambda2) LambdasFor(string? parameterName)
+    {
+        string layer = parameterName is null ? "" : parameterName.EndsWith(".weight", StringComparison.Ordinal) ? parameterName[..^".weight".Length] : parameterName;
+        return (LayerLambda1.TryGetValue(layer, out var l1) ? l1 : Lambda1, LayerLambda2.TryGetValue(layer, out var l2) ? l2 : Lambda2);
+    }
+
+    /// <summary>The proximal operator for one weight tensor (named, for per-layer λ).</summary>
+    public IProximalOperator CreateOperator(Parameter weight, string? name = null)
     {
         var layout = new GroupLayout(weight.Shape);
+        var (l1, l2) = LambdasFor(name);
         return Kind switch
         {
-            "l1" => new L1Proximal(weight.Value.Length, (float)Lambda1),
-            "group-lasso" => new GroupLassoProximal(layout, (float)Lambda1),
-            "growl" => new GrowlProximal(layout, Weights(layout.GroupCount)),
-            "owl" => new OwlProximal(Weights(weight.Value.Length)),
+            "l1" => new L1Proximal(weight.Value.Length, (float)l1),
+            "group-lasso" => new GroupLassoProximal(layout, (float)l1),
+            "growl" => new GrowlProximal(layout, Weights(layout.GroupCount, l1, l2)),
+            "owl" => new OwlProximal(Weights(weight.Value.Length, l1, l2)),
             _ => throw new ArgumentException($"Regularizer '{Kind}' has no proximal operator."),
         };
     }
 
-    private OwlWeights Weights(int n) => Family switch
+    private OwlWeights Weights(int n, double l1, double l2) => Family switch
     {
-        "pld" => OwlWeights.Pld(n, Lambda1, Lambda2, Rho),
-        "oscar" => OwlWeights.Oscar(n, Lambda1, Lambda2),
-        "spike" => OwlWeights.Spike(n, Lambda1, Lambda2),
-        _ => OwlWeights.GroupLasso(n, Lambda1),
+        "pld" => OwlWeights.Pld(n, l1, l2, Rho),
+        "oscar" => OwlWeights.Oscar(n, l1, l2),
+        "spike" => OwlWeights.Spike(n, l1, l2),
+        _ => OwlWeights.GroupLasso(n, l1),
     };
+
+    private static string PerLayer(IReadOnlyDictionary<string, double> values) =>
+        string.Concat(values.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => string.Create(CultureInfo.InvariantCulture, $",{kv.Key}={kv.Value}")));
 
     private string EveryText => Every == OncePerEpoch ? ", prox once per epoch" : Every == 1 ? "" : $", prox every {Every} steps";
 
     public string Describe() => IsNone ? "none" : Kind switch
     {
-        "growl" or "owl" => string.Create(CultureInfo.InvariantCulture, $"{Kind} ({Family}, Λ1={Lambda1}, Λ2={Lambda2}, ρ={Rho}{(LambdaPerStep ? ", per step" : ", per epoch")}{EveryText})"),
-        _ => string.Create(CultureInfo.InvariantCulture, $"{Kind} (λ={Lambda1}{(LambdaPerStep ? ", per step" : ", per epoch")}{EveryText})"),
+        "growl" or "owl" => string.Create(CultureInfo.InvariantCulture, $"{Kind} ({Family}, Λ1={Lambda1}{PerLayer(LayerLambda1)}, Λ2={Lambda2}{PerLayer(LayerLambda2)}, ρ={Rho}{(LambdaPerStep ? ", per step" : ", per epoch")}{EveryText})"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"{Kind} (λ={Lambda1}{PerLayer(LayerLambda1)}{(LambdaPerStep ? ", per step" : ", per epoch")}{EveryText})"),
     };
 }
