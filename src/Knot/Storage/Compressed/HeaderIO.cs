@@ -38,6 +38,8 @@ internal sealed class HeaderWriter
         _buffer.Write(bytes);
     }
 
+    public void WriteBytes(ReadOnlySpan<byte> bytes) => _buffer.Write(bytes);
+
     public void WriteSingle(float value)
     {
         BinaryPrimitives.WriteSingleLittleEndian(_buffer.GetSpan(4), value);
@@ -124,6 +126,14 @@ internal ref struct HeaderReader
         {
             throw new InvalidDataException($"{_source}: {what} at byte {offset}: not valid UTF-8");
         }
+    }
+
+    public ReadOnlySpan<byte> ReadBytes(int count, string what)
+    {
+        if (count < 0 || count > Remaining) throw Error(what, $"{count} bytes declared, {Remaining} left in the header");
+        var bytes = _data.Slice(_position, count);
+        _position += count;
+        return bytes;
     }
 
     public float ReadSingle(string what)

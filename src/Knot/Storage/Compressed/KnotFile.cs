@@ -47,6 +47,43 @@ public sealed class KnotFile
     public int[] GetIndexTable(string name) => this[name] is IndexTableKnotTensor t ? t.Values
         : throw new InvalidOperationException($"Tensor '{name}' is a float tensor, not an int table.");
 
+    private static Dictionary<string, string> ReadMetadata(ref HeaderReader r, string source)
+    {
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+        long metadataCount = r.ReadVarUInt("metadata count", 0, r.Remaining);
+        for (long i = 0; i < metadataCount; i++)
+        {
+            long at = r.FileOffset;
+            string key = r.ReadString($"metadata key #{i}");
+            string value = r.ReadString($"metadata value #{i}");
+            if (key.Length == 0) throw new InvalidDataException($"{source}: metadata key #{i} at byte {at} is empty.");
+            if (!metadata.TryAdd(key, value)) throw new InvalidDataException($"{source}: metadata key '{key}' at byte {at} appears twice.");
+        }
+        return metadata;
+    }
+
+    /// <summary>Inflates exactly <paramref name="rawLength"/> bytes (declared, already capped) and checks the stream ends there.</summary>
+    private static byte[] Inflate(ReadOnlySpan<byte> packed, int rawLength, string what)
+    {
+        var raw = new byte[rawLength];
+        try
+        {
+            using var deflate = new System.IO.Compression.DeflateStream(new MemoryStream(packed.ToArray()), System.IO.Compression.CompressionMode.Decompress);
+            int read = deflate.ReadAtLeast(raw, rawLength, throwOnEndOfStream: false);
+            if (read != rawLength) throw new InvalidDataException($"{what}: inflates to {read} bytes, the header declares {rawLength}.");
+            if (deflate.ReadByte() != -1) throw new InvalidDataException($"{what}: inflates to more than the {rawLength} bytes the header declares.");
+        }
+        catch (Exception e) when (e is not InvalidDataException)
+        {
+            throw new InvalidDataException($"{what}: not a valid Deflate stream ({e.Message}).", e);
+        }
+        catch (InvalidDataException e) when (!e.Message.StartsWith(what, StringComparison.Ordinal))
+        {
+            throw new InvalidDataException($"{what}: not a valid Deflate stream ({e.Message}).", e);
+        }
+        return raw;
+    }
+
     public static KnotFile Read(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -71,7 +108,8 @@ public sealed class KnotFile
         if (version != KnotFormat.Version)
             throw new InvalidDataException($"{source}: format version {version} at byte 4 is not supported (this reader reads version {KnotFormat.Version}).");
         ushort flags = BinaryPrimitives.ReadUInt16LittleEndian(data[6..]);
-        if (flags != 0) throw new InvalidDataException($"{source}: flags 0x{flags:X4} at byte 6 are not defined in version {KnotFormat.Version} (expected 0).");
+        if ((flags & ~KnotFormat.CompressedMetadataFlag) != 0)
+            throw new InvalidDataException($"{source}: flags 0x{flags:X4} at byte 6 are not defined in version {KnotFormat.Version} (expected 0 or 0x{KnotFormat.CompressedMetadataFlag:X4}).");
         ulong headerLength = BinaryPrimitives.ReadUInt32LittleEndian(data[8..]);
         ulong payloadLength = BinaryPrimitives.ReadUInt64LittleEndian(data[12..]);
         ulong available = (ulong)(data.Length - minimum);
@@ -88,15 +126,23 @@ public sealed class KnotFile
         var payload = data.Slice(payloadStart, (int)payloadLength);
         var r = new HeaderReader(data.Slice(headerStart, (int)headerLength), headerStart, source);
 
-        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
-        long metadataCount = r.ReadVarUInt("metadata count", 0, r.Remaining);
-        for (long i = 0; i < metadataCount; i++)
+        Dictionary<string, string> metadata;
+        if ((flags & KnotFormat.CompressedMetadataFlag) != 0)
         {
-            long at = r.FileOffset;
-            string key = r.ReadString($"metadata key #{i}");
-            string value = r.ReadString($"metadata value #{i}");
-            if (key.Length == 0) throw new InvalidDataException($"{source}: metadata key #{i} at byte {at} is empty.");
-            if (!metadata.TryAdd(key, value)) throw new InvalidDataException($"{source}: metadata key '{key}' at byte {at} appears twice.");
+            long blockAt = r.FileOffset;
+            int rawLength = (int)r.ReadVarUInt("compressed metadata: raw length", 1, KnotFormat.MaxMetadataBytes);
+            int packedLength = (int)r.ReadVarUInt("compressed metadata: compressed length", 1, r.Remaining);
+            // Deflate cannot expand data more than ~1032:1, so a larger claim is refused before anything is allocated.
+            if (rawLength > 1032L * packedLength + 64)
+                throw new InvalidDataException($"{source}: compressed metadata at byte {blockAt} claims {rawLength} bytes from {packedLength}, more than Deflate can produce.");
+            var raw = Inflate(r.ReadBytes(packedLength, "compressed metadata"), rawLength, $"{source}: compressed metadata at byte {blockAt}");
+            var m = new HeaderReader(raw, 0, $"{source} (decompressed metadata)");
+            metadata = ReadMetadata(ref m, source);
+            if (m.Remaining != 0) throw m.Error("end of the decompressed metadata", $"{m.Remaining} unexpected bytes");
+        }
+        else
+        {
+            metadata = ReadMetadata(ref r, source);
         }
 
         var codebooks = new List<float[]>();

@@ -53,7 +53,7 @@ public static class KnotModelFile
         ArgumentNullException.ThrowIfNull(model);
         long dense = denseParameters ?? model.ParameterCount();
         if (dense < 1) throw new ArgumentOutOfRangeException(nameof(denseParameters), dense, "The original model's parameter count must be >= 1.");
-        var writer = new KnotFileWriter();
+        var writer = new KnotFileWriter { CompressMetadata = true };
         if (metadata is not null) foreach (var (k, v) in metadata) writer.Metadata[k] = v;
         writer.Metadata[KindKey] = "model";
         var architecture = Architecture.Describe(model);

@@ -101,7 +101,9 @@ public sealed class SoftSharingPipelineTests : IDisposable
         Assert.Equal(r.Quantization.Codebook, again.Quantization.Codebook);
         Assert.Equal(r.Retrained!.Value.Loss, again.Pretrained!.Value.Loss);
         Assert.Equal(snapped.Loss, again.Quantized!.Value.Loss);
-        Assert.Equal(r.FileBytes, again.FileBytes);
+        // The same stored tensors; only the (compressed) settings metadata differs (epochs 0), so the file may differ by a byte.
+        static long[] TensorBytes(string path) => [.. Knot.Storage.Compressed.KnotFile.Read(path).Tensors.Select(t => t.StoredBytes)];
+        Assert.Equal(TensorBytes(r.KnotPath), TensorBytes(again.KnotPath));
 
         // Retraining kept the network useful (pretraining reaches ~100% on this data).
         Assert.True(r.Retrained!.Value.Accuracy > 0.8, $"retrained accuracy {r.Retrained.Value.Accuracy}");

@@ -144,18 +144,51 @@ public sealed class CompressedCorruptionTests
         bytes[4] = 2;
         Assert.Contains("version 2", Assert.Throws<InvalidDataException>(() => KnotFile.Parse(bytes, "f")).Message);
         bytes = (byte[])Golden.Clone();
-        bytes[6] = 1;
+        bytes[6] = 2; // bit 0 (compressed metadata) is defined, bit 1 is not
         Assert.Contains("flags", Assert.Throws<InvalidDataException>(() => KnotFile.Parse(bytes, "f")).Message);
+        bytes = (byte[])Golden.Clone();
+        bytes[6] = 1; // a plain header read as compressed metadata
+        FixCrc(bytes);
+        Assert.Contains("compressed metadata", Assert.Throws<InvalidDataException>(() => KnotFile.Parse(bytes, "f")).Message);
+    }
+
+    private static byte[] WithCompressedMetadata()
+    {
+        var w = new KnotFileWriter { CompressMetadata = true };
+        w.Metadata["architecture"] = string.Concat(Enumerable.Range(0, 40).Select(i => $"{{\"type\":\"linear\",\"in\":{i},\"out\":10}},"));
+        w.Metadata["note"] = "compressed";
+        w.AddTensor("a", [1f, 0f, 0f, 2f], [4]);
+        return w.ToArray();
+    }
+
+    [Fact]
+    public void TruncatedOrFlippedCompressedMetadataIsAlwaysInvalidData()
+    {
+        var original = WithCompressedMetadata();
+        Assert.Equal(KnotFormat.CompressedMetadataFlag, BinaryPrimitives.ReadUInt16LittleEndian(original.AsSpan(6)));
+        for (int cut = 0; cut < original.Length; cut++)
+            Assert.Throws<InvalidDataException>(() => KnotFile.Parse(original.AsSpan(0, cut), "cut.knot"));
+        int headerEnd = KnotFormat.PreambleSize + (int)BinaryPrimitives.ReadUInt32LittleEndian(original.AsSpan(8));
+        var rng = new KnotRandom(31);
+        for (int trial = 0; trial < 3000; trial++)
+        {
+            var bytes = (byte[])original.Clone();
+            int at = KnotFormat.PreambleSize + rng.NextInt(headerEnd - KnotFormat.PreambleSize);
+            bytes[at] ^= (byte)(1 << rng.NextInt(8));
+            FixCrc(bytes);
+            ParseMustSucceedOrFailCleanly(bytes, $"trial {trial}, byte {at}");
+        }
     }
 
     /// <summary>Assembles a file around a hand-written header and payload, with correct lengths and CRC.</summary>
-    private static byte[] Assemble(Action<HeaderWriter> header, byte[] payload)
+    private static byte[] Assemble(Action<HeaderWriter> header, byte[] payload, bool compressed = false)
     {
         var h = new HeaderWriter();
         header(h);
         var bytes = new byte[KnotFormat.PreambleSize + h.Length + payload.Length + 4];
         KnotFormat.Magic.CopyTo(bytes);
         BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(4), KnotFormat.Version);
+        if (compressed) BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(6), KnotFormat.CompressedMetadataFlag);
         BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(8), (uint)h.Length);
         BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(12), (ulong)payload.Length);
         h.Written.CopyTo(bytes.AsSpan(KnotFormat.PreambleSize));
@@ -185,7 +218,7 @@ public sealed class CompressedCorruptionTests
     public static TheoryData<string> HugeCases() =>
     [
         "dense", "half", "codes", "huffman-codes", "packed-int", "gap-symbols", "huffman-gap-symbols", "entries", "shape-overflow",
-        "metadata-count", "string-length", "codebook-size", "tensor-count", "payload-length", "payload-overrun",
+        "metadata-count", "metadata-inflate", "string-length", "codebook-size", "tensor-count", "payload-length", "payload-overrun",
     ];
 
     [Theory]
@@ -207,6 +240,7 @@ public sealed class CompressedCorruptionTests
             "shape-overflow" => Assemble(h => TensorHeader(h, [int.MaxValue, int.MaxValue, 4], PositionCoding.Dense, ValueCoding.Float32, _ => { }, 16), payload),
             "metadata-count" => Assemble(h => { h.WriteVarUInt(ulong.MaxValue >> 1); }, []),
             "string-length" => Assemble(h => { h.WriteVarUInt(1); h.WriteVarUInt(int.MaxValue); h.WriteByte(0); }, []),
+            "metadata-inflate" => Assemble(h => { h.WriteVarUInt((ulong)(big / 64)); h.WriteVarUInt(4); h.WriteBytes(new byte[4]); }, [], compressed: true),
             "codebook-size" => Assemble(h => { h.WriteVarUInt(0); h.WriteVarUInt(1); h.WriteVarUInt(65536); }, []),
             "tensor-count" => Assemble(h => { h.WriteVarUInt(0); h.WriteVarUInt(0); h.WriteVarUInt(1UL << 40); }, []),
             "payload-length" => Assemble(h => TensorHeader(h, [4], PositionCoding.Dense, ValueCoding.Float32, _ => { }, long.MaxValue / 2), payload),

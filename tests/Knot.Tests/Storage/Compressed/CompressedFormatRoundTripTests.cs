@@ -238,6 +238,30 @@ public sealed class CompressedFormatRoundTripTests
     }
 
     [Fact]
+    public void CompressedMetadataRoundTripsAndIsUsedOnlyWhenItIsSmaller()
+    {
+        byte[] Build(bool compress, string architecture)
+        {
+            var w = new KnotFileWriter { CompressMetadata = compress };
+            w.Metadata["knot.architecture"] = architecture;
+            w.Metadata["dense_parameters"] = "1234";
+            w.AddTensor("t", [0.5f, 0f, -1f], [3]);
+            return w.ToArray();
+        }
+        string big = "[" + string.Join(",", Enumerable.Range(0, 30).Select(i => $"{{\"type\":\"conv2d\",\"in\":{i},\"out\":{i + 1},\"kernel\":3}}")) + "]";
+        var plain = Build(false, big);
+        var packed = Build(true, big);
+        Assert.True(packed.Length < plain.Length - 500, $"{packed.Length} vs {plain.Length} bytes");
+        Assert.Equal(KnotFormat.CompressedMetadataFlag, System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(packed.AsSpan(6)));
+        var file = KnotFile.Parse(packed, "packed");
+        Assert.Equal(big, file.Metadata["knot.architecture"]);
+        Assert.Equal("1234", file.Metadata["dense_parameters"]);
+        Assert.Equal([0.5f, 0f, -1f], file.GetDense("t"));
+        // Tiny metadata does not shrink under Deflate: the block stays plain and the bytes equal an uncompressed writer's.
+        Assert.Equal(Build(false, "x"), Build(true, "x"));
+    }
+
+    [Fact]
     public void HalfPrecisionIsExactWhenAskedAndNeverChosenAutomatically()
     {
         var rng = new Random(7);
