@@ -85,6 +85,24 @@ public sealed class TyingAffinityPropagationTests
     }
 
     [Fact]
+    public void WhenTheFirstRunDoesNotSettleASecondMoreDampedLongerRunStillFindsTheTies()
+    {
+        // Nine groups: three copies (up to 1e-4 noise) of three unrelated prototypes.
+        var layout = new GroupLayout(4, 9);
+        var w = new float[layout.Size];
+        var rng = new KnotRandom(3);
+        var protos = Enumerable.Range(0, 3).Select(_ => Enumerable.Range(0, 4).Select(_ => (float)rng.NextNormal()).ToArray()).ToArray();
+        for (int j = 0; j < 9; j++) layout.SetGroup(w, j, protos[j % 3].Select(x => x + 1e-4f * (float)rng.NextNormal()).ToArray());
+        // Two iterations cannot satisfy a 15-iteration convergence window: the first run fails by construction.
+        var tooShort = new AffinityPropagationOptions { MaxIterations = 2 };
+        var groups = GroupTying.LiveGroups(w, layout);
+        Assert.False(AffinityPropagation.Cluster(GroupSimilarity.Matrix(groups), groups.Count, tooShort).Converged);
+        var map = GroupTying.ByAffinityPropagation(w, layout, tooShort);
+        Assert.Equal(3, map.ClusterCount); // the retry (damping 0.9, 1000 iterations) finds the three prototypes
+        for (int j = 0; j < 9; j++) Assert.Equal(map.Labels[j % 3], map.Labels[j]);
+    }
+
+    [Fact]
     public void AllIdenticalGroupsFormOneCluster()
     {
         var layout = new GroupLayout(3, 5);
