@@ -31,6 +31,10 @@ public abstract class BatchNorm : Module
     public int NumFeatures { get; }
     public float Eps { get; }
     public float Momentum { get; }
+
+    /// <summary>Replaces <see cref="Momentum"/> while set: <see cref="Training.BatchNormCalibration"/> uses 1/k on the k-th batch
+    /// so the running statistics become the plain average over the calibration batches.</summary>
+    internal float? CalibrationMomentum { get; set; }
     public Parameter? Weight { get; }
     public Parameter? Bias { get; }
     public Tensor RunningMean { get; }
@@ -44,7 +48,7 @@ public abstract class BatchNorm : Module
         CheckInput(input);
         if (input.Shape[1] != NumFeatures)
             throw new ArgumentException($"{GetType().Name}: expected {NumFeatures} channels on axis 1, got input shape {input.Shape}.", nameof(input));
-        return Op.BatchNorm(input, Weight?.Value, Bias?.Value, RunningMean, RunningVar, IsTraining, Momentum, Eps);
+        return Op.BatchNorm(input, Weight?.Value, Bias?.Value, RunningMean, RunningVar, IsTraining, CalibrationMomentum ?? Momentum, Eps);
     }
 }
 

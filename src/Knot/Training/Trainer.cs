@@ -88,6 +88,7 @@ public sealed class Trainer
                         (double)correct / seen, seen / Math.Max(1e-9, clock.Elapsed.TotalSeconds), total.Elapsed, "train"));
             }
             EnsureFiniteWeights(epoch);
+            if (Hooks.Exists(h => h.StaleBatchNormStatistics)) BatchNormCalibration.Recalibrate(Model, train, arena: _arena);
             var record = new EpochRecord
             {
                 Epoch = epoch + 1, TrainLoss = seen > 0 ? lossSum / seen : double.NaN, TrainAccuracy = seen > 0 ? (double)correct / seen : double.NaN,

@@ -19,6 +19,13 @@ public interface ITrainingHook
 
     /// <summary>After each epoch's evaluation; may add named metrics (e.g. sparsity) to the epoch record.</summary>
     void AfterEpoch(EpochRecord record) { }
+
+    /// <summary>
+    /// True when this epoch's last step changed weights after the forward pass in a way that leaves BatchNorm running
+    /// statistics stale (a once-per-epoch proximal step); the trainer then re-estimates them
+    /// (<see cref="BatchNormCalibration"/>) before it evaluates.
+    /// </summary>
+    bool StaleBatchNormStatistics => false;
 }
 
 /// <summary>What a hook sees at a training step.</summary>

@@ -21,6 +21,7 @@ public sealed class ProximalHook : ITrainingHook
     private readonly float[][] _rowScratch;
     private readonly int[] _scalesForDeadCount;
     private float[] _norms = [];
+    private bool _proxOnLastStep;
 
     public ProximalHook(RegularizerSpec spec, IEnumerable<(string Name, Parameter Parameter)> targets, int stepsPerEpoch)
     {
@@ -60,6 +61,7 @@ public sealed class ProximalHook : ITrainingHook
         bool due = Spec.Every == RegularizerSpec.OncePerEpoch
             ? context.StepInEpoch + 1 == context.StepsPerEpoch
             : (context.GlobalStep + 1) % _every == 0;
+        _proxOnLastStep = due && context.StepInEpoch + 1 == context.StepsPerEpoch;
         if (due)
         {
             float mu = (float)(context.LearningRate * StepScale);
@@ -89,6 +91,9 @@ public sealed class ProximalHook : ITrainingHook
             g.Layout.ScaleGroups(gradients ? p.Grad.Data : p.Value.Data, scales, _rowScratch[t]);
         }
     }
+
+    /// <summary>The prox ran after the epoch's last forward pass: BatchNorm layers saw the weights before it.</summary>
+    public bool StaleBatchNormStatistics => _proxOnLastStep;
 
     public void AfterEpoch(EpochRecord record)
     {
