@@ -39,6 +39,7 @@ public static class GrowlCommand
                 Spec = baseRequest.Spec, Regularizer = reg.Parse(p), Tying = tying.Parse(p),
                 Optimizer = baseRequest.Optimizer with { WeightDecay = Math.Max(weightDecay, baseRequest.Optimizer.WeightDecay) },
                 Epochs = baseRequest.Epochs, RetrainEpochs = retrainEpochs, BatchSize = baseRequest.BatchSize, Seed = baseRequest.Seed,
+                Init = baseRequest.Init,
                 OutDirectory = p.GetValue(output)!,
             };
             o.Info($"GrOWL on [bold]{request.Spec.Name}[/]: {Markup.Escape(request.Regularizer.Describe())}, {request.Epochs} + {request.RetrainEpochs} epochs");

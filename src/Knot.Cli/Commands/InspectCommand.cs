@@ -30,6 +30,7 @@ public static class InspectCommand
                 {
                     ["model"] = loaded.Spec.Name, ["epochs_done"] = loaded.EpochsDone, ["parameters"] = total, ["nonzero"] = nz,
                     ["layers"] = new JsonArray(rows.Select(r => (JsonNode)new JsonObject { ["name"] = r.Name, ["shape"] = r.Shape, ["parameters"] = r.Count, ["nonzero"] = r.NonZero }).ToArray()),
+                    ["history"] = Reporting.HistoryJson.ToJson(loaded.History), // per epoch: losses, accuracies, lr, regularizer extras
                 });
                 return ExitCodes.Success;
             }

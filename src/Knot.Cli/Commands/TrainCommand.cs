@@ -1,3 +1,4 @@
+using Knot.Nn;
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using Knot.Compression.Growl;
@@ -26,10 +27,15 @@ public sealed class TrainingOptions(float defaultLr = 0.05f, string defaultSched
     public Option<ulong> Seed { get; } = CommonOptions.Seed();
     public Option<int> Threads { get; } = CommonOptions.Threads();
     public Option<bool> Augment { get; } = new("--augment") { Description = "Random crop (padding 4) and horizontal flip: for CIFAR-10." };
+    public Option<string> Init { get; } = new("--init")
+    {
+        Description = "Weight initialisation of a fresh model: pytorch (U(±1/√fan_in)), growl-reference (the GrOWL paper's code: N(0, 2/fan_out), biases 0.1) or kaiming-normal.",
+        DefaultValueFactory = _ => "pytorch",
+    };
 
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { Model, Width, Data, Epochs, BatchSize, Optimizer, Lr, Momentum, Nesterov, WeightDecay, Schedule, Seed, Threads, Augment })
+        foreach (var o in new Option[] { Model, Width, Data, Epochs, BatchSize, Optimizer, Lr, Momentum, Nesterov, WeightDecay, Schedule, Seed, Threads, Augment, Init })
             command.Options.Add(o);
     }
 
@@ -61,7 +67,14 @@ public sealed class TrainingOptions(float defaultLr = 0.05f, string defaultSched
         {
             Spec = Spec(p, train), Optimizer = OptimizerConfig(p), Epochs = epochs, BatchSize = batch, Seed = p.GetValue(Seed),
             OutPath = outPath, ResumePath = resume, Augmentation = p.GetValue(Augment) ? new CropFlipAugmentation() : null,
+            Init = ParseInit(p),
         };
+    }
+
+    private WeightInitScheme ParseInit(ParseResult p)
+    {
+        try { return WeightInit.Parse(p.GetValue(Init)!); }
+        catch (ArgumentException e) { throw new UsageException(e.Message); }
     }
 
     public static (LabeledDataset Train, LabeledDataset Test) LoadData(string? spec)

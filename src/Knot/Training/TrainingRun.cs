@@ -22,6 +22,9 @@ public sealed record TrainRequest
     /// <summary>Continue a run from its checkpoint; the result equals the uninterrupted run bit for bit.</summary>
     public string? ResumePath { get; init; }
 
+    /// <summary>How a fresh model's Linear/Conv2d layers are initialised (ignored with InitialModel or ResumePath).</summary>
+    public WeightInitScheme Init { get; init; } = WeightInitScheme.PyTorch;
+
     /// <summary>Start from these weights (e.g. a pretrained checkpoint) instead of a fresh initialisation.</summary>
     public Module? InitialModel { get; init; }
 
@@ -64,7 +67,7 @@ public static class TrainingRun
         }
         else
         {
-            model = request.InitialModel ?? ModelZoo.Create(request.Spec, new KnotRandom(request.Seed));
+            model = request.InitialModel ?? CreateModel(request.Spec, request.Init, request.Seed);
         }
 
         var optimizer = request.Optimizer.Create(model.Parameters());
@@ -97,6 +100,15 @@ public static class TrainingRun
                 : Evaluator.Evaluate(model, test);
         }
         return new TrainResult(model, request.Spec, trainer.History, final, seconds, model.ParameterCount());
+    }
+
+    /// <summary>A fresh zoo model with the seed's weights under <paramref name="init"/> (one generator for both steps).</summary>
+    public static Module CreateModel(ModelSpec spec, WeightInitScheme init, ulong seed)
+    {
+        var rng = new KnotRandom(seed);
+        var model = ModelZoo.Create(spec, rng);
+        WeightInit.Apply(model, init, rng);
+        return model;
     }
 
     public static void CheckDataFitsModel(ModelSpec spec, LabeledDataset data)

@@ -97,6 +97,7 @@ public sealed class CliErrorTests : IDisposable
     [InlineData("--lr-schedule", "step:x")]
     [InlineData("--momentum", "1.5")]
     [InlineData("--threads", "0")]
+    [InlineData("--init", "xavier-ish")]
     public void InvalidOptionValues(string option, string value)
     {
         var r = Train(Out("m.ckpt"), option, value);
@@ -158,6 +159,25 @@ public sealed class CliErrorTests : IDisposable
         Assert.Equal((double)json["test_accuracy"]!, (double)System.Text.Json.Nodes.JsonNode.Parse(e.Out)!["test_accuracy"]!, 6);
         var i = CliHarness.Run("inspect", ckpt, "--json");
         Assert.Equal(0, i.Code);
-        Assert.Equal((long)json["parameters"]!, (long)System.Text.Json.Nodes.JsonNode.Parse(i.Out)!["parameters"]!);
+        var inspected = System.Text.Json.Nodes.JsonNode.Parse(i.Out)!;
+        Assert.Equal((long)json["parameters"]!, (long)inspected["parameters"]!);
+        var history = inspected["history"]!.AsArray(); // the per-epoch record kept in the checkpoint
+        Assert.Single(history);
+        Assert.Equal(1, (int)history[0]!["epoch"]!);
+        Assert.Equal((double)json["test_accuracy"]!, (double)history[0]!["test_accuracy"]!, 6);
+    }
+
+    [Fact]
+    public void TrainWithTheGrowlReferenceInitStartsFromThoseWeights()
+    {
+        var plain = Out("plain.ckpt");
+        var reference = Out("ref.ckpt");
+        Assert.Equal(0, Train(plain, "--epochs", "0").Item1);
+        Assert.Equal(0, Train(reference, "--epochs", "0", "--init", "growl-reference").Item1);
+        var a = Knot.Training.ModelCheckpoint.Load(plain).Model.NamedParameters().ToDictionary(p => p.Name, p => p.Parameter.Data.ToArray());
+        var b = Knot.Training.ModelCheckpoint.Load(reference).Model.NamedParameters().ToDictionary(p => p.Name, p => p.Parameter.Data.ToArray());
+        Assert.Equal(a.Keys.Order(), b.Keys.Order());
+        Assert.NotEqual(a["fc1.weight"], b["fc1.weight"]);
+        Assert.All(b["fc1.bias"], v => Assert.Equal(0.1f, v));
     }
 }

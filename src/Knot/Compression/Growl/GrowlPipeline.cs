@@ -16,6 +16,7 @@ public sealed record GrowlRequest
     public int RetrainEpochs { get; init; } = 10;
     public int BatchSize { get; init; } = 128;
     public ulong Seed { get; init; } = 1;
+    public WeightInitScheme Init { get; init; } = WeightInitScheme.PyTorch;
 
     /// <summary>Directory for stage1.ckpt, structure.json and retrained.ckpt.</summary>
     public required string OutDirectory { get; init; }
@@ -45,12 +46,12 @@ public static class GrowlPipeline
         string structurePath = Path.Combine(r.OutDirectory, "structure.json");
         string retrainedPath = Path.Combine(r.OutDirectory, "retrained.ckpt");
         int stepsPerEpoch = (train.Count + r.BatchSize - 1) / r.BatchSize;
-        var metadata = new Dictionary<string, string> { ["regularizer"] = r.Regularizer.Describe() };
+        var metadata = new Dictionary<string, string> { ["regularizer"] = r.Regularizer.Describe(), ["init"] = WeightInit.Name(r.Init) };
 
         var stage1 = TrainingRun.Run(new TrainRequest
         {
             Spec = r.Spec, Optimizer = r.Optimizer, Epochs = r.Epochs, BatchSize = r.BatchSize, Seed = r.Seed, OutPath = stage1Path,
-            Metadata = metadata,
+            Init = r.Init, Metadata = metadata,
             Hooks = r.Regularizer.IsNone ? null : model => [new ProximalHook(r.Regularizer, r.Regularizer.Targets(r.Spec.Name, model), stepsPerEpoch)],
         }, train, test, Stage("train", progress), cancellation);
 

@@ -45,12 +45,10 @@ public sealed class SwsCommandTests : IDisposable
         Assert.Equal(1, RunCli("sws", "--from", Path.Combine(_dir, "missing.ckpt"), "--data", "idx:" + data, "--out", knot).Code);
     }
 
+    // Through the harness's console lock: Console.Out is process-wide and other CLI tests run in parallel.
     private static (int Code, string Stdout) RunCli(params string[] args)
     {
-        var previous = Console.Out;
-        var writer = new StringWriter();
-        Console.SetOut(writer);
-        try { return (Knot.Cli.Program.Main(args), writer.ToString()); }
-        finally { Console.SetOut(previous); }
+        var (code, stdout, _) = Cli.CliHarness.Run(args);
+        return (code, stdout);
     }
 }
