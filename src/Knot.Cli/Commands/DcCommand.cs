@@ -21,6 +21,7 @@ public sealed class CompressionOptions
     public Option<float> Lr { get; } = new("--lr") { Description = "SGD learning rate of retraining (fine-tuning uses a tenth).", DefaultValueFactory = _ => 0.01f };
     public Option<float> WeightDecay { get; } = new("--weight-decay") { Description = "L2 weight decay while retraining and fine-tuning.", DefaultValueFactory = _ => 0f };
     public Option<int> PruneSteps { get; } = new("--prune-steps") { Description = "Iterative pruning: reach the target in this many prune + retrain rounds (the retraining epochs are split between them).", DefaultValueFactory = _ => 1 };
+    public Option<int> Shift { get; } = new("--shift") { Description = "Shift the training images randomly by up to this many pixels while retraining and fine-tuning (0: as they are).", DefaultValueFactory = _ => 0 };
     public Option<int> BatchSize { get; } = CommonOptions.BatchSize();
     public Option<ulong> Seed { get; } = CommonOptions.Seed();
     public Option<int> Threads { get; } = CommonOptions.Threads();
@@ -28,7 +29,7 @@ public sealed class CompressionOptions
 
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { From, Data, Quality, Sparsity, RetrainEpochs, Lr, WeightDecay, PruneSteps, BatchSize, Seed, Threads, Json }) command.Options.Add(o);
+        foreach (var o in new Option[] { From, Data, Quality, Sparsity, RetrainEpochs, Lr, WeightDecay, PruneSteps, Shift, BatchSize, Seed, Threads, Json }) command.Options.Add(o);
     }
 
     /// <summary>Options from the command line; without --quality/--sparsity the paper's per-layer sparsities (LeNets) apply.</summary>
@@ -44,11 +45,13 @@ public sealed class CompressionOptions
         if (!(weightDecay >= 0) || !float.IsFinite(weightDecay)) throw new UsageException($"--weight-decay must be >= 0, got {weightDecay}.");
         int pruneSteps = p.GetValue(PruneSteps);
         if (pruneSteps < 1 || pruneSteps > 100) throw new UsageException($"--prune-steps must be in [1, 100], got {pruneSteps}.");
+        int shift = p.GetValue(Shift);
+        if (shift < 0 || shift > 8) throw new UsageException($"--shift must be in [0, 8] pixels, got {shift}.");
         string? quality = p.GetValue(Quality), sparsity = p.GetValue(Sparsity);
         if (quality is not null && sparsity is not null) throw new UsageException("Give either --quality or --sparsity, not both.");
         var options = new DeepCompressionOptions
         {
-            RetrainEpochs = retrain, PruneSteps = pruneSteps, BatchSize = p.GetValue(BatchSize), Seed = p.GetValue(Seed),
+            RetrainEpochs = retrain, PruneSteps = pruneSteps, ShiftPixels = shift, BatchSize = p.GetValue(BatchSize), Seed = p.GetValue(Seed),
             Optimizer = new OptimizerConfig("sgd", lr, 0.9f, WeightDecay: weightDecay, Schedule: "cosine"),
         };
         if (quality is not null) return WithRules(options, quality, "--quality", PruningRule.ByQuality);
