@@ -13,11 +13,15 @@ public sealed class RegularizerOptions(string defaultKind, string defaultEvery =
     public Option<double> Rho { get; } = new("--rho") { Description = "ρ of the PLD family: share of groups on the stair.", DefaultValueFactory = _ => 0.5 };
     public Option<bool> PerStep { get; } = new("--lambda-per-step") { Description = "Use λ as is at every step (μ = lr·λ) instead of per-epoch units (μ = lr·λ/B)." };
     public Option<string> Every { get; } = new("--prox-every") { Description = "When to apply the prox: 'epoch' (once per epoch, as the paper's reference code) or every K steps (μ scaled by K).", DefaultValueFactory = _ => defaultEvery };
+    public Option<bool> PreserveScale { get; } = new("--preserve-scale")
+    {
+        Description = "After each prox, scale the regularized weights (and their biases) back to their norm before it: for layers followed by BatchNorm, whose loss cannot see a uniform shrink (growl-mnist's fc1).",
+    };
     public Option<string?> Layers { get; } = new("--layers") { Description = "Comma-separated weights to regularize (e.g. fc1,fc2); default: growl-mnist fc1, other nets every FC/conv layer with ≥ 2 inputs." };
 
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { Kind, Family, Lambda1, Lambda2, Rho, PerStep, Every, Layers }) command.Options.Add(o);
+        foreach (var o in new Option[] { Kind, Family, Lambda1, Lambda2, Rho, PerStep, Every, PreserveScale, Layers }) command.Options.Add(o);
     }
 
     private static int ParseEvery(string text) =>
@@ -50,7 +54,7 @@ public sealed class RegularizerOptions(string defaultKind, string defaultEvery =
         {
             Kind = p.GetValue(Kind)!.ToLowerInvariant(), Family = p.GetValue(Family)!.ToLowerInvariant(),
             Lambda1 = lambda1, Lambda2 = lambda2, LayerLambda1 = layerLambda1, LayerLambda2 = layerLambda2, Rho = p.GetValue(Rho),
-            LambdaPerStep = p.GetValue(PerStep), Every = ParseEvery(p.GetValue(Every)!),
+            LambdaPerStep = p.GetValue(PerStep), Every = ParseEvery(p.GetValue(Every)!), PreserveScale = p.GetValue(PreserveScale),
             Layers = p.GetValue(Layers)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
         };
         try { spec.Validate(); }

@@ -52,7 +52,7 @@ public static class GrowlPipeline
         {
             Spec = r.Spec, Optimizer = r.Optimizer, Epochs = r.Epochs, BatchSize = r.BatchSize, Seed = r.Seed, OutPath = stage1Path,
             Init = r.Init, Metadata = metadata,
-            Hooks = r.Regularizer.IsNone ? null : model => [new ProximalHook(r.Regularizer, r.Regularizer.Targets(r.Spec.Name, model), stepsPerEpoch)],
+            Hooks = r.Regularizer.IsNone ? null : model => [new ProximalHook(r.Regularizer, r.Regularizer.Targets(r.Spec.Name, model), stepsPerEpoch, model)],
         }, train, test, Stage("train", progress), cancellation);
 
         var targets = r.Regularizer.Targets(r.Spec.Name, stage1.Model);

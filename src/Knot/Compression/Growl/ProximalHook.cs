@@ -20,10 +20,12 @@ public sealed class ProximalHook : ITrainingHook
     private readonly float[][] _keepScales;   // per target: 1 for live groups, 0 for dead ones (refreshed when the dead count changes)
     private readonly float[][] _rowScratch;
     private readonly int[] _scalesForDeadCount;
+    private readonly Parameter?[] _biases;
     private float[] _norms = [];
     private bool _proxOnLastStep;
 
-    public ProximalHook(RegularizerSpec spec, IEnumerable<(string Name, Parameter Parameter)> targets, int stepsPerEpoch)
+    /// <param name="model">The model the targets belong to: needed with <see cref="RegularizerSpec.PreserveScale"/>, which rescales each target's layer bias too.</param>
+    public ProximalHook(RegularizerSpec spec, IEnumerable<(string Name, Parameter Parameter)> targets, int stepsPerEpoch, Module? model = null)
     {
         spec.Validate();
         if (stepsPerEpoch < 1) throw new ArgumentOutOfRangeException(nameof(stepsPerEpoch), stepsPerEpoch, "Steps per epoch must be >= 1.");
@@ -34,6 +36,8 @@ public sealed class ProximalHook : ITrainingHook
         _keepScales = new float[_targets.Length][];
         _rowScratch = new float[_targets.Length][];
         _scalesForDeadCount = new int[_targets.Length];
+        if (spec.PreserveScale && model is null) throw new ArgumentException("Preserving the scale needs the model (to find each layer's bias).", nameof(model));
+        _biases = _targets.Select(t => spec.PreserveScale ? RegularizerSpec.BiasOf(model!, t.Name) : null).ToArray();
         for (int t = 0; t < _targets.Length; t++)
         {
             var layout = (_targets[t].Operator as IGroupProximalOperator)?.Layout;
@@ -65,12 +69,30 @@ public sealed class ProximalHook : ITrainingHook
         if (due)
         {
             float mu = (float)(context.LearningRate * StepScale);
-            foreach (var (_, p, op) in _targets) op.Apply(p.Value.Data, mu);
+            for (int t = 0; t < _targets.Length; t++)
+            {
+                var (_, p, op) = _targets[t];
+                double before = Spec.PreserveScale ? Norm(p.Value.Data) : 0;
+                op.Apply(p.Value.Data, mu);
+                if (Spec.PreserveScale) RestoreScale(p, _biases[t], before);
+            }
         }
         else
         {
             MaskDeadGroups(gradients: false);
         }
+    }
+
+    private static double Norm(ReadOnlySpan<float> values) => Math.Sqrt(System.Numerics.Tensors.TensorPrimitives.Dot(values, values));
+
+    /// <summary>Scales the weight (and its bias) back to the norm it had before the prox; nothing to do once all of it is zero.</summary>
+    private static void RestoreScale(Parameter weight, Parameter? bias, double before)
+    {
+        double after = Norm(weight.Value.Data);
+        if (!(after > 0) || !(before > 0)) return;
+        float c = (float)(before / after);
+        System.Numerics.Tensors.TensorPrimitives.Multiply(weight.Value.Data, c, weight.Value.Data);
+        if (bias is not null) System.Numerics.Tensors.TensorPrimitives.Multiply(bias.Value.Data, c, bias.Value.Data);
     }
 
     /// <summary>Zeroes the dead groups of every target's gradient or values (nothing to do while no group is dead).</summary>

@@ -19,7 +19,7 @@ public static class RegularizedTraining
         metadata["regularizer"] = regularizer.Describe();
         return request with
         {
-            Hooks = model => [new ProximalHook(regularizer, regularizer.Targets(request.Spec.Name, model), steps)],
+            Hooks = model => [new ProximalHook(regularizer, regularizer.Targets(request.Spec.Name, model), steps, model)],
             Metadata = metadata,
         };
     }

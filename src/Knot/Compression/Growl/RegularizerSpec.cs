@@ -38,6 +38,16 @@ public sealed record RegularizerSpec
 
     public const int OncePerEpoch = 0;
 
+    /// <summary>
+    /// After each prox, scale every regularized weight and its layer's bias back to the Frobenius norm the weight had
+    /// before the prox (dead groups stay exactly zero). For layers whose output is normalized next (growl-mnist's fc1 →
+    /// ReLU → BatchNorm): there the loss cannot tell a uniformly shrunk layer from the original, so the penalty can be
+    /// lowered for free by shrinking everything, the gradient never resists, and all groups end in one equal-norm block
+    /// that dies in a single prox step. Restoring the scale (which leaves such a layer's function unchanged) removes that
+    /// free direction: a group then dies only when the data stop defending it against the others.
+    /// </summary>
+    public bool PreserveScale { get; init; }
+
     /// <summary>Parameter names to regularize (e.g. "fc1.weight"); null: the model's default.</summary>
     public IReadOnlyList<string>? Layers { get; init; }
 
@@ -124,7 +134,18 @@ public sealed record RegularizerSpec
     private static string PerLayer(IReadOnlyDictionary<string, double> values) =>
         string.Concat(values.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => string.Create(CultureInfo.InvariantCulture, $",{kv.Key}={kv.Value}")));
 
-    private string EveryText => Every == OncePerEpoch ? ", prox once per epoch" : Every == 1 ? "" : $", prox every {Every} steps";
+    private string EveryText => (Every == OncePerEpoch ? ", prox once per epoch" : Every == 1 ? "" : $", prox every {Every} steps")
+        + (PreserveScale ? ", scale preserved" : "");
+
+    /// <summary>The bias of a regularized weight's layer ("fc1.weight" → "fc1.bias"), scaled with it under <see cref="PreserveScale"/>.</summary>
+    public static Parameter? BiasOf(Module model, string weightName)
+    {
+        if (!weightName.EndsWith(".weight", StringComparison.Ordinal)) return null;
+        string bias = weightName[..^".weight".Length] + ".bias";
+        foreach (var (name, parameter) in model.NamedParameters())
+            if (name == bias) return parameter;
+        return null;
+    }
 
     public string Describe() => IsNone ? "none" : Kind switch
     {
