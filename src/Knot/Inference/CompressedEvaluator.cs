@@ -26,17 +26,29 @@ public static class CompressedEvaluator
     }
 
     /// <summary>Samples per second of one pass over the data (no loss computed), best of <paramref name="repeats"/>.</summary>
-    public static double Throughput(Func<Tensors.Tensor, Tensors.Tensor> forward, LabeledDataset data, int batchSize = 1000, int repeats = 3)
+    public static double Throughput(Func<Tensors.Tensor, Tensors.Tensor> forward, LabeledDataset data, int batchSize = 1000, int repeats = 3) =>
+        Throughputs([forward], data, batchSize, repeats)[0];
+
+    /// <summary>
+    /// Samples per second of each forward, best of <paramref name="repeats"/> passes, after one untimed warm-up pass each.
+    /// The passes are interleaved (A, B, C, A, B, C, …) so that a ratio between two of them is measured under the same
+    /// load and JIT tier, not one after the other.
+    /// </summary>
+    public static double[] Throughputs(IReadOnlyList<Func<Tensors.Tensor, Tensors.Tensor>> forwards, LabeledDataset data, int batchSize = 1000, int repeats = 3)
     {
-        ArgumentNullException.ThrowIfNull(forward);
+        ArgumentNullException.ThrowIfNull(forwards);
         ArgumentNullException.ThrowIfNull(data);
+        if (repeats < 1) throw new ArgumentOutOfRangeException(nameof(repeats), repeats, "Repeats must be >= 1.");
         var loader = new DataLoader(data, new DataLoaderOptions { BatchSize = batchSize, Shuffle = false });
-        double best = 0;
-        for (int r = 0; r < repeats; r++)
+        var best = new double[forwards.Count];
+        for (int r = -1; r < repeats; r++)
         {
-            var clock = Stopwatch.StartNew();
-            foreach (var batch in loader.Epoch(0)) forward(batch.Images);
-            best = Math.Max(best, data.Count / clock.Elapsed.TotalSeconds);
+            for (int f = 0; f < forwards.Count; f++)
+            {
+                var clock = Stopwatch.StartNew();
+                foreach (var batch in loader.Epoch(0)) forwards[f](batch.Images);
+                if (r >= 0) best[f] = Math.Max(best[f], data.Count / clock.Elapsed.TotalSeconds);
+            }
         }
         return best;
     }
