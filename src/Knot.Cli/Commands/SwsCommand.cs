@@ -14,6 +14,7 @@ public static class SwsCommand
         var from = new Option<string>("--from") { Description = "Pretrained model checkpoint to compress.", Required = true };
         var data = CommonOptions.Data();
         var epochs = new Option<int>("--epochs") { Description = "Retraining epochs with the mixture prior.", DefaultValueFactory = _ => 10 };
+        var shift = new Option<int>("--shift") { Description = "Shift the training images randomly by up to this many pixels while retraining (0: as they are, the paper).", DefaultValueFactory = _ => 0 };
         var seed = CommonOptions.Seed();
         var threads = CommonOptions.Threads();
         var output = new Option<string>("--out") { Description = "The .knot file to write (a Knot checkpoint of the quantized model goes next to it as .ckpt).", Required = true };
@@ -37,7 +38,7 @@ public static class SwsCommand
         var biasBits = CommonOptions.BiasBits();
         var json = CommonOptions.Json();
         var command = new Command("sws", "Soft weight-sharing: retrain a pretrained network under a Gaussian-mixture prior, then quantize it to the mixture's means.");
-        foreach (var o in new Option[] { from, data, epochs, seed, threads, output, tau, tauWarmup, components, pi0, learnPi0, batch, lr, schedule, meanLr, precisionLr, mixingLr, assign, mergeKl, biases, biasBits, saveRetrained, structureFile, noStructure, json })
+        foreach (var o in new Option[] { from, data, epochs, shift, seed, threads, output, tau, tauWarmup, components, pi0, learnPi0, batch, lr, schedule, meanLr, precisionLr, mixingLr, assign, mergeKl, biases, biasBits, saveRetrained, structureFile, noStructure, json })
             command.Options.Add(o);
         command.SetAction(p => CommonOptions.Run(() =>
         {
@@ -48,6 +49,8 @@ public static class SwsCommand
             CommonOptions.RequirePositive(p.GetValue(batch), "--batch-size");
             CommonOptions.RequirePositive(p.GetValue(components), "--components");
             CommonOptions.RequireNonNegative(p.GetValue(tauWarmup), "--tau-warmup");
+            int shiftPixels = p.GetValue(shift);
+            if (shiftPixels < 0 || shiftPixels > 8) throw new UsageException($"--shift must be in [0, 8] pixels, got {shiftPixels}.");
             var rule = p.GetValue(assign)!.ToLowerInvariant() switch
             {
                 "map" => ComponentAssignment.MaximumAPosteriori,
@@ -60,7 +63,7 @@ public static class SwsCommand
             var request = new SoftSharingRequest
             {
                 CheckpointPath = from_, OutPath = p.GetValue(output)!, Epochs = epochCount, BatchSize = p.GetValue(batch),
-                LearningRate = p.GetValue(lr), Schedule = p.GetValue(schedule)!, Seed = p.GetValue(seed), Tau = p.GetValue(tau), TauWarmupEpochs = p.GetValue(tauWarmup),
+                LearningRate = p.GetValue(lr), Schedule = p.GetValue(schedule)!, Seed = p.GetValue(seed), ShiftPixels = shiftPixels, Tau = p.GetValue(tau), TauWarmupEpochs = p.GetValue(tauWarmup),
                 Prior = new GaussianMixturePriorOptions { LearnedComponents = p.GetValue(components), ZeroMixing = p.GetValue(pi0), LearnZeroMixing = p.GetValue(learnPi0) },
                 MeanLearningRate = p.GetValue(meanLr), LogPrecisionLearningRate = p.GetValue(precisionLr), MixingLearningRate = p.GetValue(mixingLr),
                 Assignment = rule, MergeKlThreshold = p.GetValue(mergeKl), IncludeBiases = p.GetValue(biases), RetrainedPath = p.GetValue(saveRetrained),
@@ -69,7 +72,7 @@ public static class SwsCommand
             try { request.Validate(); }
             catch (ArgumentException e) { throw new UsageException(e.Message); }
             var (train, test) = TrainingOptions.LoadData(p.GetValue(data));
-            o.Info($"Soft weight-sharing on [bold]{Markup.Escape(Path.GetFileName(request.CheckpointPath))}[/]: τ {request.Tau}, J {request.Prior.LearnedComponents}, π0 {request.Prior.ZeroMixing}, {request.Epochs} epochs" +
+            o.Info($"Soft weight-sharing on [bold]{Markup.Escape(Path.GetFileName(request.CheckpointPath))}[/]: τ {request.Tau}, J {request.Prior.LearnedComponents}, π0 {request.Prior.ZeroMixing}, {request.Epochs} epochs" + (request.ShiftPixels > 0 ? $", shift {request.ShiftPixels} px" : "") +
                 (structure is null ? "" : $"; keeping the GrOWL structure of {Markup.Escape(structureSource!)}"));
             var result = o.WithProgress("sws", progress => SoftSharingPipeline.Run(request, train, test, progress));
             var summary = Summary(result);

@@ -34,6 +34,13 @@ public sealed record SoftSharingRequest
     public string Schedule { get; init; } = "constant";
 
     public ulong Seed { get; init; } = 1;
+
+    /// <summary>
+    /// Random translation by up to this many pixels (zero-padded crop, no flip) of the training images while retraining
+    /// under the prior; 0 (the paper, which did not augment) trains on the images as they are.
+    /// </summary>
+    public int ShiftPixels { get; init; }
+
     public float Tau { get; init; } = 0.003f;
     public int TauWarmupEpochs { get; init; }
     public GaussianMixturePriorOptions Prior { get; init; } = new();
@@ -78,6 +85,7 @@ public sealed record SoftSharingRequest
         if (Epochs < 0) throw new ArgumentException($"Epochs must be >= 0, got {Epochs}.", nameof(Epochs));
         if (BatchSize < 1) throw new ArgumentException($"BatchSize must be >= 1, got {BatchSize}.", nameof(BatchSize));
         if (!(LearningRate > 0) || !float.IsFinite(LearningRate)) throw new ArgumentException($"LearningRate must be > 0, got {LearningRate}.", nameof(LearningRate));
+        if (ShiftPixels < 0 || ShiftPixels > 8) throw new ArgumentException($"Shift must be in [0, 8] pixels, got {ShiftPixels}.", nameof(ShiftPixels));
         if (AccountingIndexBits is < 1 or > 16) throw new ArgumentException($"AccountingIndexBits must be in [1, 16], got {AccountingIndexBits}.", nameof(AccountingIndexBits));
         BiasPrecision.Validate(BiasBits, nameof(BiasBits));
         if (BiasBits != 32 && IncludeBiases)
@@ -177,6 +185,7 @@ public static class SoftSharingPipeline
         {
             Spec = loaded.Spec, InitialModel = model, Optimizer = new OptimizerConfig("adam", request.LearningRate, Schedule: request.Schedule),
             Epochs = request.Epochs, BatchSize = request.BatchSize, Seed = request.Seed, Hooks = _ => [trainingHook],
+            Augmentation = request.ShiftPixels > 0 ? new CropFlipAugmentation(request.ShiftPixels, horizontalFlip: false) : null,
         }, train, test, progress, cancellation);
         var retrained = run.Test;
         if (request.RetrainedPath is not null)
@@ -343,13 +352,16 @@ public static class SoftSharingPipeline
         if (structure is not null) meta[StructureMetadataKey] = GrowlStructure.ToJson(structure);
         if (request is not null)
         {
-            meta["sws.settings"] = JsonSerializer.Serialize(new Dictionary<string, object>
+            var settings = new Dictionary<string, object>
             {
                 ["tau"] = request.Tau, ["components"] = request.Prior.LearnedComponents, ["pi0"] = request.Prior.ZeroMixing,
                 ["learn_pi0"] = request.Prior.LearnZeroMixing, ["epochs"] = request.Epochs, ["batch_size"] = request.BatchSize,
                 ["lr"] = request.LearningRate, ["lr_schedule"] = request.Schedule, ["assign"] = request.Assignment == ComponentAssignment.MaximumAPosteriori ? "map" : "ml",
                 ["merge_kl"] = request.MergeKlThreshold, ["include_biases"] = request.IncludeBiases,
-            });
+            };
+            // Only when used, so files of the paper's setting (no augmentation) stay byte for byte what they were.
+            if (request.ShiftPixels > 0) settings["shift"] = request.ShiftPixels;
+            meta["sws.settings"] = JsonSerializer.Serialize(settings);
         }
         return meta;
     }
