@@ -33,6 +33,20 @@ public static class CommonOptions
         return bits;
     }
 
+    public static Option<int> Shift(string when) => new("--shift")
+    {
+        Description = $"Shift the training images randomly by up to this many pixels (0–{Knot.Data.CropFlipAugmentation.MaxShift}) {when} (0: as they are, the paper). Data augmentation the paper did not use.",
+        DefaultValueFactory = _ => 0,
+    };
+
+    /// <summary>The --shift value, or a usage error naming the option.</summary>
+    public static int ParseShift(int pixels)
+    {
+        try { Knot.Data.CropFlipAugmentation.ValidateShift(pixels); }
+        catch (ArgumentException e) { throw new UsageException("--shift: " + e.Message); }
+        return pixels;
+    }
+
     public static Option<int> BatchSize(int fallback = 128) => new("--batch-size") { Description = "Samples per training step.", DefaultValueFactory = _ => fallback };
 
     public static void ApplyThreads(int threads)

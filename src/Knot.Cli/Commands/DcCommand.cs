@@ -21,7 +21,7 @@ public sealed class CompressionOptions
     public Option<float> Lr { get; } = new("--lr") { Description = "SGD learning rate of retraining (fine-tuning uses a tenth).", DefaultValueFactory = _ => 0.01f };
     public Option<float> WeightDecay { get; } = new("--weight-decay") { Description = "L2 weight decay while retraining and fine-tuning.", DefaultValueFactory = _ => 0f };
     public Option<int> PruneSteps { get; } = new("--prune-steps") { Description = "Iterative pruning: reach the target in this many prune + retrain rounds (the retraining epochs are split between them).", DefaultValueFactory = _ => 1 };
-    public Option<int> Shift { get; } = new("--shift") { Description = "Shift the training images randomly by up to this many pixels while retraining and fine-tuning (0: as they are).", DefaultValueFactory = _ => 0 };
+    public Option<int> Shift { get; } = CommonOptions.Shift("while retraining and fine-tuning");
     public Option<int> BatchSize { get; } = CommonOptions.BatchSize();
     public Option<ulong> Seed { get; } = CommonOptions.Seed();
     public Option<int> Threads { get; } = CommonOptions.Threads();
@@ -45,8 +45,7 @@ public sealed class CompressionOptions
         if (!(weightDecay >= 0) || !float.IsFinite(weightDecay)) throw new UsageException($"--weight-decay must be >= 0, got {weightDecay}.");
         int pruneSteps = p.GetValue(PruneSteps);
         if (pruneSteps < 1 || pruneSteps > 100) throw new UsageException($"--prune-steps must be in [1, 100], got {pruneSteps}.");
-        int shift = p.GetValue(Shift);
-        if (shift < 0 || shift > 8) throw new UsageException($"--shift must be in [0, 8] pixels, got {shift}.");
+        int shift = CommonOptions.ParseShift(p.GetValue(Shift));
         string? quality = p.GetValue(Quality), sparsity = p.GetValue(Sparsity);
         if (quality is not null && sparsity is not null) throw new UsageException("Give either --quality or --sparsity, not both.");
         var options = new DeepCompressionOptions

@@ -14,7 +14,7 @@ public static class SwsCommand
         var from = new Option<string>("--from") { Description = "Pretrained model checkpoint to compress.", Required = true };
         var data = CommonOptions.Data();
         var epochs = new Option<int>("--epochs") { Description = "Retraining epochs with the mixture prior.", DefaultValueFactory = _ => 10 };
-        var shift = new Option<int>("--shift") { Description = "Shift the training images randomly by up to this many pixels while retraining (0: as they are, the paper).", DefaultValueFactory = _ => 0 };
+        var shift = CommonOptions.Shift("while retraining under the prior");
         var seed = CommonOptions.Seed();
         var threads = CommonOptions.Threads();
         var output = new Option<string>("--out") { Description = "The .knot file to write (a Knot checkpoint of the quantized model goes next to it as .ckpt).", Required = true };
@@ -49,8 +49,7 @@ public static class SwsCommand
             CommonOptions.RequirePositive(p.GetValue(batch), "--batch-size");
             CommonOptions.RequirePositive(p.GetValue(components), "--components");
             CommonOptions.RequireNonNegative(p.GetValue(tauWarmup), "--tau-warmup");
-            int shiftPixels = p.GetValue(shift);
-            if (shiftPixels < 0 || shiftPixels > 8) throw new UsageException($"--shift must be in [0, 8] pixels, got {shiftPixels}.");
+            int shiftPixels = CommonOptions.ParseShift(p.GetValue(shift));
             var rule = p.GetValue(assign)!.ToLowerInvariant() switch
             {
                 "map" => ComponentAssignment.MaximumAPosteriori,

@@ -17,6 +17,24 @@ public sealed class CropFlipAugmentation
 
     private const ulong Field = (1UL << 21) - 1;
 
+    /// <summary>The largest shift <see cref="Shift"/> accepts (a third of an MNIST digit's width).</summary>
+    public const int MaxShift = 8;
+
+    /// <summary>
+    /// Random translation by up to <paramref name="pixels"/> pixels in x and y (zero-padded crop, no flip), the MNIST
+    /// augmentation of `knot dc --shift` and `knot sws --shift`; null for 0 (train on the images as they are).
+    /// </summary>
+    public static CropFlipAugmentation? Shift(int pixels)
+    {
+        ValidateShift(pixels);
+        return pixels > 0 ? new CropFlipAugmentation(pixels, horizontalFlip: false) : null;
+    }
+
+    public static void ValidateShift(int pixels)
+    {
+        if (pixels < 0 || pixels > MaxShift) throw new ArgumentException($"Shift must be in [0, {MaxShift}] pixels, got {pixels}.");
+    }
+
     public int Padding { get; }
     public bool HorizontalFlip { get; }
 

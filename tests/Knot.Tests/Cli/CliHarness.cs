@@ -29,6 +29,16 @@ public static class CliHarness
         }
     }
 
+    /// <summary>Tiny MNIST-layout data under <paramref name="root"/>/data and a lenet-300-100 (width 0.1) trained on it for one epoch through `knot train`.</summary>
+    public static (string Data, string Checkpoint) TinyTrainedCheckpoint(string root, string name = "m.ckpt")
+    {
+        string data = CreateMnistLikeData(Path.Combine(root, "data"));
+        string ckpt = Path.Combine(root, name);
+        var trained = Run("train", "--model", "lenet-300-100", "--width", "0.1", "--data", "idx:" + data, "--epochs", "1", "--batch-size", "32", "--out", ckpt);
+        if (trained.Code != 0) throw new InvalidOperationException("knot train failed: " + trained.Err);
+        return (data, ckpt);
+    }
+
     /// <summary>A directory with tiny MNIST-layout IDX files (28×28, learnable synthetic classes).</summary>
     public static string CreateMnistLikeData(string root, int trainCount = 256, int testCount = 64)
     {

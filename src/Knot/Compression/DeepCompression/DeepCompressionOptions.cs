@@ -60,7 +60,7 @@ public sealed record DeepCompressionOptions
         if (PruneSteps < 1 || PruneSteps > 100) throw new ArgumentException($"Prune steps must be in [1, 100], got {PruneSteps}.");
         if (FineTuneEpochs < 0) throw new ArgumentException($"Fine-tune epochs must be >= 0, got {FineTuneEpochs}.");
         if (BatchSize < 1) throw new ArgumentException($"Batch size must be >= 1, got {BatchSize}.");
-        if (ShiftPixels < 0 || ShiftPixels > 8) throw new ArgumentException($"Shift must be in [0, 8] pixels, got {ShiftPixels}.");
+        Data.CropFlipAugmentation.ValidateShift(ShiftPixels);
         foreach (var (bits, what) in new[] { (LinearBits, "FC bits"), (ConvBits, "conv bits") })
             if (bits < 1 || bits > 16) throw new ArgumentException($"{what} must be in [1, 16], got {bits}.");
         foreach (var (bits, what) in new[] { (LinearIndexBits, "FC index bits"), (ConvIndexBits, "conv index bits") })

@@ -188,7 +188,7 @@ public static class DeepCompressionPipeline
         var trainer = new Trainer(model, optimizer, new TrainerOptions
         {
             Epochs = epochs, BatchSize = options.BatchSize, Seed = options.Seed, Schedule = config.CreateSchedule(epochs),
-            Augmentation = options.ShiftPixels > 0 ? new CropFlipAugmentation(options.ShiftPixels, horizontalFlip: false) : null,
+            Augmentation = CropFlipAugmentation.Shift(options.ShiftPixels),
         })
         { Progress = progress };
         trainer.Fit(train, null, cancellation);

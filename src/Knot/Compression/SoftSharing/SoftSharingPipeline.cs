@@ -85,7 +85,7 @@ public sealed record SoftSharingRequest
         if (Epochs < 0) throw new ArgumentException($"Epochs must be >= 0, got {Epochs}.", nameof(Epochs));
         if (BatchSize < 1) throw new ArgumentException($"BatchSize must be >= 1, got {BatchSize}.", nameof(BatchSize));
         if (!(LearningRate > 0) || !float.IsFinite(LearningRate)) throw new ArgumentException($"LearningRate must be > 0, got {LearningRate}.", nameof(LearningRate));
-        if (ShiftPixels < 0 || ShiftPixels > 8) throw new ArgumentException($"Shift must be in [0, 8] pixels, got {ShiftPixels}.", nameof(ShiftPixels));
+        Data.CropFlipAugmentation.ValidateShift(ShiftPixels);
         if (AccountingIndexBits is < 1 or > 16) throw new ArgumentException($"AccountingIndexBits must be in [1, 16], got {AccountingIndexBits}.", nameof(AccountingIndexBits));
         BiasPrecision.Validate(BiasBits, nameof(BiasBits));
         if (BiasBits != 32 && IncludeBiases)
@@ -185,7 +185,7 @@ public static class SoftSharingPipeline
         {
             Spec = loaded.Spec, InitialModel = model, Optimizer = new OptimizerConfig("adam", request.LearningRate, Schedule: request.Schedule),
             Epochs = request.Epochs, BatchSize = request.BatchSize, Seed = request.Seed, Hooks = _ => [trainingHook],
-            Augmentation = request.ShiftPixels > 0 ? new CropFlipAugmentation(request.ShiftPixels, horizontalFlip: false) : null,
+            Augmentation = CropFlipAugmentation.Shift(request.ShiftPixels),
         }, train, test, progress, cancellation);
         var retrained = run.Test;
         if (request.RetrainedPath is not null)
