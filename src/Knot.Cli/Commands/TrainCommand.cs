@@ -1,9 +1,9 @@
-using Knot.Nn;
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using Knot.Compression.Growl;
 using Knot.Data;
 using Knot.Models;
+using Knot.Nn;
 using Knot.Optim;
 using Knot.Training;
 using Spectre.Console;

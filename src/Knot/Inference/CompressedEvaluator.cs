@@ -25,12 +25,8 @@ public static class CompressedEvaluator
         return new EvaluationResult(lossSum / data.Count, (double)correct / data.Count, data.Count);
     }
 
-    /// <summary>Samples per second of one pass over the data (no loss computed), best of <paramref name="repeats"/>.</summary>
-    public static double Throughput(Func<Tensors.Tensor, Tensors.Tensor> forward, LabeledDataset data, int batchSize = 1000, int repeats = 3) =>
-        Throughputs([forward], data, batchSize, repeats)[0];
-
     /// <summary>
-    /// Samples per second of each forward, best of <paramref name="repeats"/> passes, after one untimed warm-up pass each.
+    /// Samples per second of each forward (one pass over the data, no loss computed), best of <paramref name="repeats"/> passes, after one untimed warm-up pass each.
     /// The passes are interleaved (A, B, C, A, B, C, …) so that a ratio between two of them is measured under the same
     /// load and JIT tier, not one after the other.
     /// </summary>

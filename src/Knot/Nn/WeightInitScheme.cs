@@ -24,16 +24,6 @@ public enum WeightInitScheme
 
 public static class WeightInit
 {
-    public static readonly IReadOnlyList<string> Names = ["pytorch", "growl-reference", "kaiming-normal"];
-
-    public static WeightInitScheme Parse(string text) => text.Trim().ToLowerInvariant() switch
-    {
-        "pytorch" => WeightInitScheme.PyTorch,
-        "growl-reference" => WeightInitScheme.GrowlReference,
-        "kaiming-normal" => WeightInitScheme.KaimingNormal,
-        _ => throw new ArgumentException($"--init: unknown scheme '{text}'. Known: {string.Join(", ", Names)}."),
-    };
-
     public static string Name(WeightInitScheme scheme) => scheme switch
     {
         WeightInitScheme.PyTorch => "pytorch",
@@ -41,6 +31,16 @@ public static class WeightInit
         WeightInitScheme.KaimingNormal => "kaiming-normal",
         _ => throw new ArgumentOutOfRangeException(nameof(scheme), scheme, null),
     };
+
+    public static readonly IReadOnlyList<string> Names = Enum.GetValues<WeightInitScheme>().Select(Name).ToArray();
+
+    public static WeightInitScheme Parse(string text)
+    {
+        string name = text.Trim().ToLowerInvariant();
+        foreach (var scheme in Enum.GetValues<WeightInitScheme>())
+            if (Name(scheme) == name) return scheme;
+        throw new ArgumentException($"--init: unknown scheme '{text}'. Known: {string.Join(", ", Names)}.");
+    }
 
     /// <summary>
     /// Re-initialises every Linear and Conv2d of <paramref name="model"/> in module order from <paramref name="rng"/>.
@@ -54,8 +54,7 @@ public static class WeightInit
             var (weight, bias, fanIn, fanOut) = module switch
             {
                 Linear l => (l.Weight, l.Bias, l.InFeatures, l.OutFeatures),
-                Conv2d c => (c.Weight, c.Bias, c.Weight.Value.Length / c.Weight.Value.Shape[0],
-                    c.Weight.Value.Length / c.Weight.Value.Shape[1]),
+                Conv2d c => (c.Weight, c.Bias, c.InChannels * c.KernelSize * c.KernelSize, c.OutChannels * c.KernelSize * c.KernelSize),
                 _ => default((Parameter?, Parameter?, int, int)),
             };
             if (weight is null) continue;

@@ -134,7 +134,7 @@ public sealed record RegularizerSpec
     private static string PerLayer(IReadOnlyDictionary<string, double> values) =>
         string.Concat(values.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => string.Create(CultureInfo.InvariantCulture, $",{kv.Key}={kv.Value}")));
 
-    private string EveryText => (Every == OncePerEpoch ? ", prox once per epoch" : Every == 1 ? "" : $", prox every {Every} steps")
+    private string ApplicationText => (Every == OncePerEpoch ? ", prox once per epoch" : Every == 1 ? "" : $", prox every {Every} steps")
         + (PreserveScale ? ", scale preserved" : "");
 
     /// <summary>The bias of a regularized weight's layer ("fc1.weight" → "fc1.bias"), scaled with it under <see cref="PreserveScale"/>.</summary>
@@ -149,7 +149,7 @@ public sealed record RegularizerSpec
 
     public string Describe() => IsNone ? "none" : Kind switch
     {
-        "growl" or "owl" => string.Create(CultureInfo.InvariantCulture, $"{Kind} ({Family}, Λ1={Lambda1}{PerLayer(LayerLambda1)}, Λ2={Lambda2}{PerLayer(LayerLambda2)}, ρ={Rho}{(LambdaPerStep ? ", per step" : ", per epoch")}{EveryText})"),
-        _ => string.Create(CultureInfo.InvariantCulture, $"{Kind} (λ={Lambda1}{PerLayer(LayerLambda1)}{(LambdaPerStep ? ", per step" : ", per epoch")}{EveryText})"),
+        "growl" or "owl" => string.Create(CultureInfo.InvariantCulture, $"{Kind} ({Family}, Λ1={Lambda1}{PerLayer(LayerLambda1)}, Λ2={Lambda2}{PerLayer(LayerLambda2)}, ρ={Rho}{(LambdaPerStep ? ", per step" : ", per epoch")}{ApplicationText})"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"{Kind} (λ={Lambda1}{PerLayer(LayerLambda1)}{(LambdaPerStep ? ", per step" : ", per epoch")}{ApplicationText})"),
     };
 }
