@@ -33,17 +33,17 @@ public static class CommonOptions
         return bits;
     }
 
-    public static Option<int> Shift(string when) => new("--shift")
+    public static Option<int> Shift(string when, string name = "--shift") => new(name)
     {
         Description = $"Shift the training images randomly by up to this many pixels (0–{Knot.Data.CropFlipAugmentation.MaxShift}) {when} (0: as they are, the paper). Data augmentation the paper did not use.",
         DefaultValueFactory = _ => 0,
     };
 
     /// <summary>The --shift value, or a usage error naming the option.</summary>
-    public static int ParseShift(int pixels)
+    public static int ParseShift(int pixels, string name = "--shift")
     {
         try { Knot.Data.CropFlipAugmentation.ValidateShift(pixels); }
-        catch (ArgumentException e) { throw new UsageException("--shift: " + e.Message); }
+        catch (ArgumentException e) { throw new UsageException(name + ": " + e.Message); }
         return pixels;
     }
 

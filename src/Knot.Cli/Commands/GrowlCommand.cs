@@ -14,6 +14,10 @@ public static class GrowlCommand
         var reg = new RegularizerOptions("growl", defaultEvery: "epoch");
         var tying = new TyingCliOptions();
         var retrain = new Option<int>("--retrain-epochs") { Description = "Epochs of retraining with the structure enforced.", DefaultValueFactory = _ => 10 };
+        var retrainOptimizer = new Option<string?>("--retrain-optimizer") { Description = "Optimizer of the retraining stage: sgd, adam or adamw (default: --optimizer)." };
+        var retrainLr = new Option<float?>("--retrain-lr") { Description = "Learning rate of the retraining stage (default: --lr)." };
+        var retrainSchedule = new Option<string?>("--retrain-lr-schedule") { Description = "Learning-rate schedule of the retraining stage (default: --lr-schedule)." };
+        var retrainShift = CommonOptions.Shift("while retraining (stage 2)", "--retrain-shift");
         var l2 = new Option<float>("--l2") { Description = "ℓ2 weight decay in both stages (the paper's \"+ℓ2\" rows use 1e-3)." , DefaultValueFactory = _ => 0f };
         var output = new Option<string>("--out") { Description = "Output directory: stage1.ckpt, structure.json, retrained.ckpt, summary.json.", Required = true };
         var json = CommonOptions.Json();
@@ -22,6 +26,7 @@ public static class GrowlCommand
         reg.AddTo(command);
         tying.AddTo(command);
         command.Options.Add(retrain);
+        foreach (var option in new Option[] { retrainOptimizer, retrainLr, retrainSchedule, retrainShift }) command.Options.Add(option);
         command.Options.Add(l2);
         command.Options.Add(output);
         command.Options.Add(json);
@@ -34,10 +39,23 @@ public static class GrowlCommand
             if (!(weightDecay >= 0)) throw new UsageException($"--l2 must be >= 0, got {weightDecay}.");
             int retrainEpochs = p.GetValue(retrain);
             CommonOptions.RequireNonNegative(retrainEpochs, "--retrain-epochs");
+            var optimizer = baseRequest.Optimizer with { WeightDecay = Math.Max(weightDecay, baseRequest.Optimizer.WeightDecay) };
+            var retrainConfig = optimizer with
+            {
+                Kind = p.GetValue(retrainOptimizer)?.ToLowerInvariant() ?? optimizer.Kind,
+                LearningRate = p.GetValue(retrainLr) ?? optimizer.LearningRate,
+                Schedule = p.GetValue(retrainSchedule) ?? optimizer.Schedule,
+            };
+            int shift = CommonOptions.ParseShift(p.GetValue(retrainShift), "--retrain-shift");
+            if (shift > 0 && baseRequest.Augmentation is not null) throw new UsageException("--retrain-shift and --augment are two augmentations; give one.");
+            try { retrainConfig.Validate(); retrainConfig.CreateSchedule(1); }
+            catch (ArgumentException e) { throw new UsageException($"Retraining stage: {e.Message}"); }
             var request = new GrowlRequest
             {
                 Spec = baseRequest.Spec, Regularizer = reg.Parse(p), Tying = tying.Parse(p),
-                Optimizer = baseRequest.Optimizer with { WeightDecay = Math.Max(weightDecay, baseRequest.Optimizer.WeightDecay) },
+                Optimizer = optimizer, RetrainOptimizer = retrainConfig,
+                Augmentation = baseRequest.Augmentation,
+                RetrainAugmentation = shift > 0 ? Knot.Data.CropFlipAugmentation.Shift(shift) : baseRequest.Augmentation,
                 Epochs = baseRequest.Epochs, RetrainEpochs = retrainEpochs, BatchSize = baseRequest.BatchSize, Seed = baseRequest.Seed,
                 Init = baseRequest.Init,
                 OutDirectory = p.GetValue(output)!,
@@ -80,6 +98,7 @@ public static class GrowlCommand
                 ["name"] = l.Name, ["shape"] = new JsonArray(l.Shape.Select(d => (JsonNode)d).ToArray()),
                 ["groups"] = l.Metrics.Groups, ["zero_groups"] = l.Metrics.ZeroGroups, ["clusters"] = l.Metrics.Clusters,
                 ["sparsity"] = l.Metrics.Sparsity, ["sharing"] = l.Metrics.ParameterSharing, ["compression"] = l.Metrics.Compression,
+                ["preference"] = r.Structure.FirstOrDefault(s => s.Name == l.Name)?.Preference,
             }).ToArray()),
             ["files"] = new JsonObject { ["stage1"] = r.Stage1Path, ["structure"] = r.StructurePath, ["retrained"] = r.RetrainedPath },
         };

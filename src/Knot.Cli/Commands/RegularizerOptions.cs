@@ -72,10 +72,11 @@ public sealed class TyingCliOptions
     public Option<int> MaxIterations { get; } = new("--max-iterations") { Description = "Affinity propagation iterations at most.", DefaultValueFactory = _ => 200 };
     public Option<int> Convergence { get; } = new("--convergence") { Description = "Stop after this many iterations without change.", DefaultValueFactory = _ => 15 };
     public Option<double> Tolerance { get; } = new("--tolerance") { Description = "With --tie-method tolerance: relative distance under which groups are tied.", DefaultValueFactory = _ => 0.05 };
+    public Option<int> Clusters { get; } = new("--clusters") { Description = "At most this many clusters per layer (0: no cap): when --preference gives more, a lower preference is searched. Asks for a compression directly (growl-mnist: 32 clusters = 24.5×).", DefaultValueFactory = _ => 0 };
 
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { Method, Preference, Damping, MaxIterations, Convergence, Tolerance }) command.Options.Add(o);
+        foreach (var o in new Option[] { Method, Preference, Clusters, Damping, MaxIterations, Convergence, Tolerance }) command.Options.Add(o);
     }
 
     public TyingOptions Parse(ParseResult p)
@@ -84,6 +85,7 @@ public sealed class TyingCliOptions
         {
             Method = p.GetValue(Method)!.ToLowerInvariant(), Preference = p.GetValue(Preference), Damping = p.GetValue(Damping),
             MaxIterations = p.GetValue(MaxIterations), ConvergenceIterations = p.GetValue(Convergence), Tolerance = p.GetValue(Tolerance),
+            MaxClusters = p.GetValue(Clusters),
         };
         try { o.Validate(); }
         catch (ArgumentException e) { throw new UsageException(e.Message); }

@@ -40,7 +40,7 @@ public static class TieRetrainCommands
             foreach (var s in structure)
             {
                 var m = s.ToTieMap().Metrics;
-                layersJson.Add(new JsonObject { ["name"] = s.Name, ["groups"] = m.Groups, ["zero_groups"] = m.ZeroGroups, ["clusters"] = m.Clusters, ["sparsity"] = m.Sparsity, ["sharing"] = m.ParameterSharing, ["compression"] = m.Compression });
+                layersJson.Add(new JsonObject { ["name"] = s.Name, ["groups"] = m.Groups, ["zero_groups"] = m.ZeroGroups, ["clusters"] = m.Clusters, ["sparsity"] = m.Sparsity, ["sharing"] = m.ParameterSharing, ["compression"] = m.Compression, ["preference"] = s.Preference ?? options.Preference });
                 table.AddRow(s.Name, m.Groups.ToString(), m.ZeroGroups.ToString(), m.Clusters.ToString(), $"{m.Sparsity:P1}", $"{m.ParameterSharing:F2}", $"{m.Compression:F1}×");
             }
             if (o.Json) o.WriteJson(new JsonObject { ["structure"] = p.GetValue(output), ["layers"] = layersJson });
@@ -62,13 +62,14 @@ public static class TieRetrainCommands
         var momentum = new Option<float>("--momentum") { Description = "SGD momentum.", DefaultValueFactory = _ => 0.9f };
         var l2 = new Option<float>("--l2") { Description = "ℓ2 weight decay (keep it if stage 1 used it).", DefaultValueFactory = _ => 0f };
         var schedule = new Option<string>("--lr-schedule") { Description = "constant, step:EVERY:GAMMA, exp:GAMMA or cosine[:MIN].", DefaultValueFactory = _ => "step:2:0.96" };
+        var shift = CommonOptions.Shift("while retraining");
         var seed = CommonOptions.Seed();
         var threads = CommonOptions.Threads();
         var output = new Option<string>("--out") { Description = "Retrained checkpoint (its metadata keeps the structure, so `knot pack` can finalize it).", Required = true };
         var json = CommonOptions.Json();
         var command = new Command("retrain", "Retrain a checkpoint with zero groups fixed at zero and tied groups trained as one shared vector.")
         {
-            file, structureFile, data, epochs, batch, optimizer, lr, momentum, l2, schedule, seed, threads, output, json,
+            file, structureFile, data, epochs, batch, optimizer, lr, momentum, l2, schedule, shift, seed, threads, output, json,
         };
         command.SetAction(p => CommonOptions.Run(() =>
         {
@@ -76,6 +77,7 @@ public static class TieRetrainCommands
             CommonOptions.ApplyThreads(p.GetValue(threads));
             CommonOptions.RequireNonNegative(p.GetValue(epochs), "--epochs");
             CommonOptions.RequirePositive(p.GetValue(batch), "--batch-size");
+            int shiftPixels = CommonOptions.ParseShift(p.GetValue(shift));
             var config = new OptimizerConfig(p.GetValue(optimizer)!.ToLowerInvariant(), p.GetValue(lr), p.GetValue(momentum), false, p.GetValue(l2), p.GetValue(schedule)!);
             try { config.Validate(); config.CreateSchedule(1); }
             catch (ArgumentException e) { throw new UsageException(e.Message); }
@@ -90,7 +92,7 @@ public static class TieRetrainCommands
             var request = new TrainRequest
             {
                 Spec = loaded.Spec, Optimizer = config, Epochs = p.GetValue(epochs), BatchSize = p.GetValue(batch), Seed = p.GetValue(seed),
-                OutPath = p.GetValue(output), InitialModel = loaded.Model,
+                OutPath = p.GetValue(output), InitialModel = loaded.Model, Augmentation = Knot.Data.CropFlipAugmentation.Shift(shiftPixels),
                 Metadata = new Dictionary<string, string> { ["structure"] = GrowlStructure.ToJson(structure) },
             };
             var result = o.WithProgress("retrain", progress => TrainingRun.Run(request, train, test, progress));

@@ -59,8 +59,17 @@ public sealed class CliRegularizerTests : IDisposable
             if (zero > 0 && zero < groups) break;
         }
         Assert.True(zero > 0 && zero < groups, $"no λ gave a partial structure (last: {zero} of {groups} groups zero)");
-        r = CliHarness.Run("retrain", stage1, "--structure", structure, "--data", "idx:" + _data, "--epochs", "1", "--batch-size", "32", "--lr", "0.05", "--out", retrained);
+        // A cluster cap lowers the preference until at most that many clusters remain, and says which preference it used.
+        r = CliHarness.Run("tie", stage1, "--layers", "fc1", "--clusters", "2", "--out", structure, "--json");
         Assert.True(r.Code == 0, r.Err);
+        var capped = System.Text.Json.Nodes.JsonNode.Parse(r.Out)!["layers"]![0]!;
+        Assert.InRange((int)capped["clusters"]!, 1, 2);
+        Assert.True((double)capped["preference"]! < 0.6);
+        Assert.Equal((double)capped["preference"]!, Knot.Compression.Growl.GrowlStructure.FromJson(File.ReadAllText(structure), "structure.json")[0].Preference);
+        r = CliHarness.Run("retrain", stage1, "--structure", structure, "--data", "idx:" + _data, "--epochs", "1", "--batch-size", "32", "--lr", "0.05",
+            "--optimizer", "adamw", "--l2", "0.001", "--shift", "1", "--out", retrained);
+        Assert.True(r.Code == 0, r.Err);
+        Assert.Equal("adamw", ModelCheckpoint.Load(retrained).Optimizer!.Kind);
         var map = Knot.Compression.Growl.GrowlStructure.FromJson(File.ReadAllText(structure), "structure.json")[0].ToTieMap();
         var w = ModelCheckpoint.Load(retrained).Model.NamedParameters().Single(p => p.Name == "fc1.weight").Parameter.Value.Data;
         Assert.True(map.IsSatisfiedBy(w));
@@ -93,5 +102,37 @@ public sealed class CliRegularizerTests : IDisposable
         Assert.Equal(ExitCodes.Usage, r.Code);
         Assert.Contains(option == "--layers" ? "conv9" : option.TrimStart('-'), r.Err, StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(_dir, "x.ckpt")));
+    }
+
+    [Theory]
+    [InlineData("--clusters", "-1", "--clusters")]
+    [InlineData("--retrain-optimizer", "rmsprop", "Retraining stage")]
+    [InlineData("--retrain-lr", "0", "Retraining stage")]
+    [InlineData("--retrain-lr-schedule", "wobbly", "Retraining stage")]
+    [InlineData("--retrain-shift", "9", "--retrain-shift")]
+    public void BadRetrainingOptionsOfGrowlAreUsageErrors(string option, string value, string named)
+    {
+        string outDir = Path.Combine(_dir, "bad-growl");
+        var r = CliHarness.Run("growl", "--model", "growl-mnist", "--width", "0.1", "--data", "idx:" + _data, "--epochs", "1", option, value, "--out", outDir);
+        Assert.Equal(ExitCodes.Usage, r.Code);
+        Assert.Contains(named, r.Err, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(outDir));
+    }
+
+    [Fact]
+    public void GrowlRetrainingStageHasItsOwnOptimizerScheduleAndShift()
+    {
+        string outDir = Path.Combine(_dir, "g2");
+        var r = CliHarness.Run("growl", "--model", "growl-mnist", "--width", "0.1", "--data", "idx:" + _data, "--epochs", "2", "--retrain-epochs", "1",
+            "--lr", "0.05", "--lambda1", "0.5", "--l2", "0.001", "--clusters", "3", "--retrain-optimizer", "adamw", "--retrain-lr", "0.003",
+            "--retrain-lr-schedule", "cosine", "--retrain-shift", "1", "--out", outDir, "--json");
+        Assert.True(r.Code == 0, r.Err);
+        var summary = System.Text.Json.Nodes.JsonNode.Parse(r.Out)!;
+        Assert.InRange((int)summary["layers"]![0]!["clusters"]!, 0, 3);
+        Assert.True((double)summary["layers"]![0]!["preference"]! <= 0.6); // the preference the cap led to is recorded
+        var stage1 = ModelCheckpoint.Load(Path.Combine(outDir, "stage1.ckpt")).Optimizer!;
+        var stage2 = ModelCheckpoint.Load(Path.Combine(outDir, "retrained.ckpt")).Optimizer!;
+        Assert.Equal(("sgd", 0.05f, 0.001f), (stage1.Kind, stage1.LearningRate, stage1.WeightDecay));
+        Assert.Equal(("adamw", 0.003f, "cosine", 0.001f), (stage2.Kind, stage2.LearningRate, stage2.Schedule, stage2.WeightDecay));
     }
 }

@@ -1,3 +1,4 @@
+using Knot.Cli;
 using Knot.Cli.Commands;
 
 namespace Knot.Tests.Cli;
@@ -35,8 +36,18 @@ public sealed class RecipeTests
     {
         var root = AppContext.BaseDirectory;
         while (!Directory.Exists(Path.Combine(root, "recipes"))) root = Path.GetDirectoryName(root) ?? throw new DirectoryNotFoundException("recipes/");
+        var cli = Program.BuildRoot();
         foreach (var recipe in Directory.GetFiles(Path.Combine(root, "recipes"), "*.yaml"))
-            Assert.NotEmpty(RunRecipeCommand.Parse(recipe, []));
+        {
+            var steps = RunRecipeCommand.Parse(recipe, []);
+            Assert.NotEmpty(steps);
+            // every step is a valid command line: an option renamed or mistyped in a recipe fails here, not mid-experiment
+            foreach (var step in steps)
+            {
+                var errors = cli.Parse(step).Errors;
+                Assert.True(errors.Count == 0, $"{Path.GetFileName(recipe)}: {string.Join(" ", step)}: {string.Join("; ", errors.Select(e => e.Message))}");
+            }
+        }
     }
 
     [Fact]

@@ -18,6 +18,13 @@ public sealed record GrowlRequest
     public ulong Seed { get; init; } = 1;
     public WeightInitScheme Init { get; init; } = WeightInitScheme.PyTorch;
 
+    /// <summary>Optimizer of the retraining stage; null: the same as stage 1's (<see cref="Optimizer"/>).</summary>
+    public Optim.OptimizerConfig? RetrainOptimizer { get; init; }
+
+    /// <summary>Training-image augmentation of stage 1 and of retraining (null: none).</summary>
+    public CropFlipAugmentation? Augmentation { get; init; }
+    public CropFlipAugmentation? RetrainAugmentation { get; init; }
+
     /// <summary>Directory for stage1.ckpt, structure.json and retrained.ckpt.</summary>
     public required string OutDirectory { get; init; }
 }
@@ -41,6 +48,7 @@ public static class GrowlPipeline
     {
         r.Regularizer.Validate();
         r.Tying.Validate();
+        r.RetrainOptimizer?.Validate();
         Directory.CreateDirectory(r.OutDirectory);
         string stage1Path = Path.Combine(r.OutDirectory, "stage1.ckpt");
         string structurePath = Path.Combine(r.OutDirectory, "structure.json");
@@ -51,7 +59,7 @@ public static class GrowlPipeline
         var stage1 = TrainingRun.Run(new TrainRequest
         {
             Spec = r.Spec, Optimizer = r.Optimizer, Epochs = r.Epochs, BatchSize = r.BatchSize, Seed = r.Seed, OutPath = stage1Path,
-            Init = r.Init, Metadata = metadata,
+            Init = r.Init, Metadata = metadata, Augmentation = r.Augmentation,
             Hooks = r.Regularizer.IsNone ? null : model => [new ProximalHook(r.Regularizer, r.Regularizer.Targets(r.Spec.Name, model), stepsPerEpoch, model)],
         }, train, test, Stage("train", progress), cancellation);
 
@@ -62,8 +70,8 @@ public static class GrowlPipeline
 
         var stage2 = TrainingRun.Run(new TrainRequest
         {
-            Spec = r.Spec, Optimizer = r.Optimizer, Epochs = r.RetrainEpochs, BatchSize = r.BatchSize, Seed = r.Seed + 1, OutPath = retrainedPath,
-            InitialModel = stage1.Model,
+            Spec = r.Spec, Optimizer = r.RetrainOptimizer ?? r.Optimizer, Epochs = r.RetrainEpochs, BatchSize = r.BatchSize, Seed = r.Seed + 1, OutPath = retrainedPath,
+            InitialModel = stage1.Model, Augmentation = r.RetrainAugmentation,
             Metadata = new Dictionary<string, string>(metadata) { ["structure"] = GrowlStructure.ToJson(structure) },
         }, train, test, Stage("retrain", progress), cancellation);
 

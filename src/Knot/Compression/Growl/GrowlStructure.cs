@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Knot.Compression.Proximal;
 using Knot.Compression.Tying;
 using Knot.Nn;
@@ -16,6 +17,12 @@ public sealed record TyingOptions
     public int ConvergenceIterations { get; init; } = 15;
     public double Tolerance { get; init; } = 0.05;
 
+    /// <summary>
+    /// With "ap": at most this many clusters per layer (0: no cap). If <see cref="Preference"/> gives more, a lower
+    /// preference is searched (<see cref="Tying.PreferenceSearch"/>), so a target compression can be asked for directly.
+    /// </summary>
+    public int MaxClusters { get; init; }
+
     /// <summary>A group whose ℓ2 norm is at most this is zero (removed).</summary>
     public double ZeroThreshold { get; init; } = 1e-7;
 
@@ -27,11 +34,15 @@ public sealed record TyingOptions
         if (ConvergenceIterations < 1) throw new ArgumentException($"--convergence must be >= 1, got {ConvergenceIterations}.");
         if (!(Tolerance >= 0) || !double.IsFinite(Tolerance)) throw new ArgumentException($"--tolerance must be >= 0, got {Tolerance}.");
         if (!double.IsFinite(Preference)) throw new ArgumentException($"--preference must be finite, got {Preference}.");
+        if (MaxClusters < 0) throw new ArgumentException($"--clusters must be >= 0 (0: no cap), got {MaxClusters}.");
+        if (MaxClusters > 0 && Method != "ap") throw new ArgumentException($"--clusters needs --tie-method ap (it searches the preference), got '{Method}'.");
     }
 }
 
 /// <summary>The structure GrOWL found in one weight: per input group, dead (−1) or its cluster id.</summary>
-public sealed record LayerStructure(string Name, int[] Shape, int[] Labels)
+/// <param name="Preference">The AP preference that produced the labels, when it was searched (<see cref="TyingOptions.MaxClusters"/>).</param>
+public sealed record LayerStructure(string Name, int[] Shape, int[] Labels,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? Preference = null)
 {
     public TieMap ToTieMap() => new(new GroupLayout(Shape), Labels);
 }
@@ -49,14 +60,18 @@ public static class GrowlStructure
             var norms = new float[layout.GroupCount];
             layout.Norms(p.Value.Data, norms);
             var dead = norms.Select(n => n <= options.ZeroThreshold).ToArray();
-            var map = options.Method == "ap"
-                ? GroupTying.ByAffinityPropagation(p.Value.Data, layout, new AffinityPropagationOptions
-                {
-                    Preference = options.Preference, Damping = options.Damping, MaxIterations = options.MaxIterations,
-                    ConvergenceIterations = options.ConvergenceIterations,
-                }, dead)
-                : GroupTying.ByTolerance(p.Value.Data, layout, options.Tolerance, dead);
-            result.Add(new LayerStructure(name, p.Shape.ToArray(), map.Labels.ToArray()));
+            if (options.Method != "ap")
+            {
+                var byTolerance = GroupTying.ByTolerance(p.Value.Data, layout, options.Tolerance, dead);
+                result.Add(new LayerStructure(name, p.Shape.ToArray(), byTolerance.Labels.ToArray()));
+                continue;
+            }
+            var (map, preference) = GroupTying.ByAffinityPropagation(p.Value.Data, layout, new AffinityPropagationOptions
+            {
+                Preference = options.Preference, Damping = options.Damping, MaxIterations = options.MaxIterations,
+                ConvergenceIterations = options.ConvergenceIterations,
+            }, options.MaxClusters, dead);
+            result.Add(new LayerStructure(name, p.Shape.ToArray(), map.Labels.ToArray(), options.MaxClusters > 0 ? preference : null));
         }
         return result;
     }

@@ -19,18 +19,32 @@ public static class GroupTying
     /// the paper's damping 0.5 and 200 iterations, so a second try runs with damping 0.9 and 1000 iterations (scikit-learn's
     /// advice for oscillation); only if that fails too are no ties reported.
     /// </remarks>
-    public static TieMap ByAffinityPropagation(ReadOnlySpan<float> weights, GroupLayout layout, AffinityPropagationOptions? options = null, ReadOnlySpan<bool> dead = default)
+    public static TieMap ByAffinityPropagation(ReadOnlySpan<float> weights, GroupLayout layout, AffinityPropagationOptions? options = null, ReadOnlySpan<bool> dead = default) =>
+        ByAffinityPropagation(weights, layout, options, maxClusters: 0, dead).Map;
+
+    /// <param name="maxClusters">If &gt; 0 and the preference gives more clusters than this, the preference is lowered
+    /// until it gives at most this many (<see cref="PreferenceSearch"/>); the preference used is returned.</param>
+    public static (TieMap Map, double Preference) ByAffinityPropagation(ReadOnlySpan<float> weights, GroupLayout layout, AffinityPropagationOptions? options,
+        int maxClusters, ReadOnlySpan<bool> dead = default)
     {
+        if (maxClusters < 0) throw new ArgumentOutOfRangeException(nameof(maxClusters), maxClusters, "The cluster cap must be >= 0 (0: none).");
         var groups = LiveGroups(weights, layout, dead);
         var s = GroupSimilarity.Matrix(groups);
-        options ??= new AffinityPropagationOptions();
-        var result = AffinityPropagation.Cluster(s, groups.Count, options);
-        if (!result.Converged && groups.Count > 1)
+        var o = options ?? new AffinityPropagationOptions();
+        AffinityPropagationResult At(double preference)
         {
-            var retry = options with { Damping = Math.Max(options.Damping, RetryDamping), MaxIterations = Math.Max(options.MaxIterations, RetryIterations) };
-            result = AffinityPropagation.Cluster(s, groups.Count, retry);
+            var at = o with { Preference = preference };
+            var result = AffinityPropagation.Cluster(s, groups.Count, at);
+            if (!result.Converged && groups.Count > 1)
+                result = AffinityPropagation.Cluster(s, groups.Count, at with { Damping = Math.Max(at.Damping, RetryDamping), MaxIterations = Math.Max(at.MaxIterations, RetryIterations) });
+            return result;
         }
-        return TieMap.FromClusters(layout, groups.Groups, result.Labels);
+        if (maxClusters > 0 && groups.Count > 0)
+        {
+            var found = PreferenceSearch.AtMost(maxClusters, o.Preference, At);
+            return (TieMap.FromClusters(layout, groups.Groups, found.Result.Labels), found.Preference);
+        }
+        return (TieMap.FromClusters(layout, groups.Groups, At(o.Preference).Labels), o.Preference);
     }
 
     /// <summary>Ties live groups whose relative distance to their cluster's leader is ≤ tolerance (see <see cref="ToleranceClustering"/>).</summary>
