@@ -79,3 +79,28 @@ public static class CommonOptions
         catch (Exception e) { return ErrorReporter.Report(e); }
     }
 }
+
+/// <summary>--teacher, --distill-weight, --distill-temperature: knowledge distillation while (re)training.</summary>
+public sealed class DistillationOptions(string when)
+{
+    public Option<string?> Teacher { get; } = new("--teacher") { Description = $"A Knot checkpoint to distil from {when} (e.g. the uncompressed network): the loss mixes the labels with its softened outputs." };
+    public Option<float> Weight { get; } = new("--distill-weight") { Description = "Share of the teacher's term in the loss, in [0, 1] (with --teacher).", DefaultValueFactory = _ => 0.5f };
+    public Option<float> Temperature { get; } = new("--distill-temperature") { Description = "Softmax temperature of the distillation term (with --teacher).", DefaultValueFactory = _ => 4f };
+
+    public void AddTo(Command command)
+    {
+        foreach (var o in new Option[] { Teacher, Weight, Temperature }) command.Options.Add(o);
+    }
+
+    /// <summary>Null without --teacher; a usage error for bad settings; an input error (exit 2) for an unreadable or mismatched teacher.</summary>
+    public Knot.Training.Distillation? Parse(ParseResult p, Knot.Models.ModelSpec student)
+    {
+        string? path = p.GetValue(Teacher);
+        float weight = p.GetValue(Weight), temperature = p.GetValue(Temperature);
+        try { new Knot.Training.Distillation(new Knot.Nn.Sequential(), weight, temperature).Validate(); }
+        catch (ArgumentException e) { throw new UsageException(e.Message); }
+        if (path is null) return null;
+        if (!File.Exists(path)) throw new FileNotFoundException($"--teacher: checkpoint '{path}' does not exist.", path);
+        return Knot.Training.Distillation.FromCheckpoint(path, student, weight, temperature);
+    }
+}

@@ -18,6 +18,7 @@ public static class GrowlCommand
         var retrainLr = new Option<float?>("--retrain-lr") { Description = "Learning rate of the retraining stage (default: --lr)." };
         var retrainSchedule = new Option<string?>("--retrain-lr-schedule") { Description = "Learning-rate schedule of the retraining stage (default: --lr-schedule)." };
         var retrainShift = CommonOptions.Shift("while retraining (stage 2)", "--retrain-shift");
+        var distill = new DistillationOptions("while retraining (stage 2)");
         var l2 = new Option<float>("--l2") { Description = "ℓ2 weight decay in both stages (the paper's \"+ℓ2\" rows use 1e-3)." , DefaultValueFactory = _ => 0f };
         var output = new Option<string>("--out") { Description = "Output directory: stage1.ckpt, structure.json, retrained.ckpt, summary.json.", Required = true };
         var json = CommonOptions.Json();
@@ -27,6 +28,7 @@ public static class GrowlCommand
         tying.AddTo(command);
         command.Options.Add(retrain);
         foreach (var option in new Option[] { retrainOptimizer, retrainLr, retrainSchedule, retrainShift }) command.Options.Add(option);
+        distill.AddTo(command);
         command.Options.Add(l2);
         command.Options.Add(output);
         command.Options.Add(json);
@@ -56,6 +58,7 @@ public static class GrowlCommand
                 Optimizer = optimizer, RetrainOptimizer = retrainConfig,
                 Augmentation = baseRequest.Augmentation,
                 RetrainAugmentation = shift > 0 ? Knot.Data.CropFlipAugmentation.Shift(shift) : baseRequest.Augmentation,
+                RetrainDistillation = distill.Parse(p, baseRequest.Spec),
                 Epochs = baseRequest.Epochs, RetrainEpochs = retrainEpochs, BatchSize = baseRequest.BatchSize, Seed = baseRequest.Seed,
                 Init = baseRequest.Init,
                 OutDirectory = p.GetValue(output)!,

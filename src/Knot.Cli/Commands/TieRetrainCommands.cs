@@ -63,6 +63,7 @@ public static class TieRetrainCommands
         var l2 = new Option<float>("--l2") { Description = "ℓ2 weight decay (keep it if stage 1 used it).", DefaultValueFactory = _ => 0f };
         var schedule = new Option<string>("--lr-schedule") { Description = "constant, step:EVERY:GAMMA, exp:GAMMA or cosine[:MIN].", DefaultValueFactory = _ => "step:2:0.96" };
         var shift = CommonOptions.Shift("while retraining");
+        var distill = new DistillationOptions("while retraining");
         var seed = CommonOptions.Seed();
         var threads = CommonOptions.Threads();
         var output = new Option<string>("--out") { Description = "Retrained checkpoint (its metadata keeps the structure, so `knot pack` can finalize it).", Required = true };
@@ -71,6 +72,7 @@ public static class TieRetrainCommands
         {
             file, structureFile, data, epochs, batch, optimizer, lr, momentum, l2, schedule, shift, seed, threads, output, json,
         };
+        distill.AddTo(command);
         command.SetAction(p => CommonOptions.Run(() =>
         {
             var o = new Output(p.GetValue(json));
@@ -89,11 +91,14 @@ public static class TieRetrainCommands
             var (train, test) = (spec.Load(DataSplit.Train), spec.Load(DataSplit.Test));
             TrainingRun.CheckDataFitsModel(loaded.Spec, train);
             GrowlStructure.Attach(loaded.Model, structure);
+            var distillation = distill.Parse(p, loaded.Spec);
+            var metadata = new Dictionary<string, string> { ["structure"] = GrowlStructure.ToJson(structure) };
+            if (distillation is not null) metadata["distillation"] = distillation.Describe(Path.GetFileName(p.GetValue(distill.Teacher)!));
             var request = new TrainRequest
             {
                 Spec = loaded.Spec, Optimizer = config, Epochs = p.GetValue(epochs), BatchSize = p.GetValue(batch), Seed = p.GetValue(seed),
                 OutPath = p.GetValue(output), InitialModel = loaded.Model, Augmentation = Knot.Data.CropFlipAugmentation.Shift(shiftPixels),
-                Metadata = new Dictionary<string, string> { ["structure"] = GrowlStructure.ToJson(structure) },
+                Distillation = distillation, Metadata = metadata,
             };
             var result = o.WithProgress("retrain", progress => TrainingRun.Run(request, train, test, progress));
             TrainCommand.Report(o, result, request.OutPath!);

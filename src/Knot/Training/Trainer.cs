@@ -23,6 +23,41 @@ public sealed record TrainerOptions
     public int ProgressEvery { get; init; } = 10;
 
     public CropFlipAugmentation? Augmentation { get; init; }
+
+    /// <summary>Train towards a teacher network's outputs as well as the labels (null: labels only).</summary>
+    public Distillation? Distillation { get; init; }
+}
+
+/// <summary>
+/// Knowledge distillation: the loss becomes (1 − Weight) · cross-entropy + Weight · T² · KL(teacher ‖ student) at
+/// temperature T (<see cref="Op.Distillation"/>). The teacher runs in evaluation mode without gradients on the same
+/// (augmented) batch; it is never changed.
+/// </summary>
+public sealed record Distillation(Module Teacher, float Weight = 0.5f, float Temperature = 4f)
+{
+    /// <summary>A teacher from a Knot checkpoint; it must take the student's inputs and predict its classes.</summary>
+    public static Distillation FromCheckpoint(string path, Models.ModelSpec student, float weight = 0.5f, float temperature = 4f)
+    {
+        ArgumentNullException.ThrowIfNull(student);
+        var loaded = ModelCheckpoint.Load(path);
+        var spec = loaded.Spec;
+        if ((spec.InputChannels, spec.InputHeight, spec.InputWidth, spec.Classes) != (student.InputChannels, student.InputHeight, student.InputWidth, student.Classes))
+            throw new InvalidDataException($"Teacher {Path.GetFileName(path)} ({spec.Name}) takes {spec.InputChannels}×{spec.InputHeight}×{spec.InputWidth} inputs " +
+                $"and predicts {spec.Classes} classes; the student ({student.Name}) needs {student.InputChannels}×{student.InputHeight}×{student.InputWidth} and {student.Classes}.");
+        var teacher = loaded.Model;
+        var distillation = new Distillation(teacher, weight, temperature);
+        distillation.Validate();
+        return distillation;
+    }
+
+    public string Describe(string teacherName) => $"teacher {teacherName}, weight {Weight}, temperature {Temperature}";
+
+    public void Validate()
+    {
+        ArgumentNullException.ThrowIfNull(Teacher);
+        if (!(Weight >= 0 && Weight <= 1)) throw new ArgumentException($"--distill-weight must be in [0, 1], got {Weight}.");
+        if (!(Temperature > 0) || !float.IsFinite(Temperature)) throw new ArgumentException($"--distill-temperature must be a positive number, got {Temperature}.");
+    }
 }
 
 /// <summary>
@@ -44,6 +79,7 @@ public sealed class Trainer
         Options = options;
         if (options.Epochs < 0) throw new ArgumentOutOfRangeException(nameof(options), options.Epochs, "Epochs must be >= 0.");
         if (options.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), options.BatchSize, "Batch size must be >= 1.");
+        options.Distillation?.Validate();
         _context = new StepContext(model, optimizer);
     }
 
@@ -117,6 +153,7 @@ public sealed class Trainer
         Model.Train();
         var logits = Model.Forward(batch.Images);
         var loss = Op.CrossEntropy(logits, batch.Labels, batch.Labels);
+        if (Options.Distillation is { } distillation) loss = WithDistillation(loss, logits, batch.Images, distillation);
         double lossValue = loss.Item();
         if (!double.IsFinite(lossValue))
             throw new TrainingDivergedException($"Training diverged at epoch {epoch + 1}, step {stepInEpoch + 1}: the loss is {lossValue}. Lower the learning rate or check the data.");
@@ -134,6 +171,18 @@ public sealed class Trainer
         ForEachConstraint(enforce: true);
         _context.GlobalStep++;
         return (lossValue, correct);
+    }
+
+    private static Tensor WithDistillation(Tensor crossEntropy, Tensor logits, Tensor images, Distillation d)
+    {
+        Tensor teacherLogits;
+        using (Autograd.GradMode.NoGrad())
+        {
+            d.Teacher.Eval();
+            teacherLogits = d.Teacher.Forward(images);
+        }
+        var soft = Op.Distillation(logits, teacherLogits, d.Temperature);
+        return Op.Add(Op.Scale(crossEntropy, 1 - d.Weight), Op.Scale(soft, d.Weight));
     }
 
     /// <summary>Calls every parameter constraint; index loops because interface enumerators would allocate per step.</summary>

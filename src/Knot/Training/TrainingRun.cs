@@ -33,6 +33,9 @@ public sealed record TrainRequest
 
     public CropFlipAugmentation? Augmentation { get; init; }
 
+    /// <summary>Also learn from a teacher network's outputs (see <see cref="Training.Distillation"/>); null: labels only.</summary>
+    public Distillation? Distillation { get; init; }
+
     /// <summary>Extra metadata written into every checkpoint (e.g. regularizer settings).</summary>
     public IReadOnlyDictionary<string, string>? Metadata { get; init; }
 }
@@ -76,6 +79,7 @@ public static class TrainingRun
         {
             Epochs = request.Epochs, BatchSize = request.BatchSize, Seed = request.Seed, StartEpoch = startEpoch,
             Schedule = request.Optimizer.CreateSchedule(request.Epochs), Augmentation = request.Augmentation,
+            Distillation = request.Distillation,
         })
         { Progress = progress };
         trainer.History.AddRange(history);

@@ -67,9 +67,11 @@ public sealed class CliRegularizerTests : IDisposable
         Assert.True((double)capped["preference"]! < 0.6);
         Assert.Equal((double)capped["preference"]!, Knot.Compression.Growl.GrowlStructure.FromJson(File.ReadAllText(structure), "structure.json")[0].Preference);
         r = CliHarness.Run("retrain", stage1, "--structure", structure, "--data", "idx:" + _data, "--epochs", "1", "--batch-size", "32", "--lr", "0.05",
-            "--optimizer", "adamw", "--l2", "0.001", "--shift", "1", "--out", retrained);
+            "--optimizer", "adamw", "--l2", "0.001", "--shift", "1", "--teacher", stage1, "--distill-weight", "0.3", "--out", retrained);
         Assert.True(r.Code == 0, r.Err);
-        Assert.Equal("adamw", ModelCheckpoint.Load(retrained).Optimizer!.Kind);
+        var loadedRetrained = ModelCheckpoint.Load(retrained);
+        Assert.Equal("adamw", loadedRetrained.Optimizer!.Kind);
+        Assert.Equal("teacher s1.ckpt, weight 0.3, temperature 4", loadedRetrained.Checkpoint.Metadata["distillation"]);
         var map = Knot.Compression.Growl.GrowlStructure.FromJson(File.ReadAllText(structure), "structure.json")[0].ToTieMap();
         var w = ModelCheckpoint.Load(retrained).Model.NamedParameters().Single(p => p.Name == "fc1.weight").Parameter.Value.Data;
         Assert.True(map.IsSatisfiedBy(w));
@@ -110,6 +112,8 @@ public sealed class CliRegularizerTests : IDisposable
     [InlineData("--retrain-lr", "0", "Retraining stage")]
     [InlineData("--retrain-lr-schedule", "wobbly", "Retraining stage")]
     [InlineData("--retrain-shift", "9", "--retrain-shift")]
+    [InlineData("--distill-weight", "1.5", "--distill-weight")]
+    [InlineData("--distill-temperature", "0", "--distill-temperature")]
     public void BadRetrainingOptionsOfGrowlAreUsageErrors(string option, string value, string named)
     {
         string outDir = Path.Combine(_dir, "bad-growl");
@@ -134,5 +138,15 @@ public sealed class CliRegularizerTests : IDisposable
         var stage2 = ModelCheckpoint.Load(Path.Combine(outDir, "retrained.ckpt")).Optimizer!;
         Assert.Equal(("sgd", 0.05f, 0.001f), (stage1.Kind, stage1.LearningRate, stage1.WeightDecay));
         Assert.Equal(("adamw", 0.003f, "cosine", 0.001f), (stage2.Kind, stage2.LearningRate, stage2.Schedule, stage2.WeightDecay));
+    }
+
+    [Fact]
+    public void AMissingTeacherIsAnInputErrorThatNamesIt()
+    {
+        string outDir = Path.Combine(_dir, "no-teacher");
+        var r = CliHarness.Run("growl", "--model", "growl-mnist", "--width", "0.1", "--data", "idx:" + _data, "--epochs", "1",
+            "--teacher", Path.Combine(_dir, "absent.ckpt"), "--out", outDir);
+        Assert.Equal(ExitCodes.InputError, r.Code);
+        Assert.Contains("absent.ckpt", r.Err, StringComparison.Ordinal);
     }
 }

@@ -25,6 +25,9 @@ public sealed record GrowlRequest
     public CropFlipAugmentation? Augmentation { get; init; }
     public CropFlipAugmentation? RetrainAugmentation { get; init; }
 
+    /// <summary>Knowledge distillation while retraining (null: labels only).</summary>
+    public Distillation? RetrainDistillation { get; init; }
+
     /// <summary>Directory for stage1.ckpt, structure.json and retrained.ckpt.</summary>
     public required string OutDirectory { get; init; }
 }
@@ -71,7 +74,7 @@ public static class GrowlPipeline
         var stage2 = TrainingRun.Run(new TrainRequest
         {
             Spec = r.Spec, Optimizer = r.RetrainOptimizer ?? r.Optimizer, Epochs = r.RetrainEpochs, BatchSize = r.BatchSize, Seed = r.Seed + 1, OutPath = retrainedPath,
-            InitialModel = stage1.Model, Augmentation = r.RetrainAugmentation,
+            InitialModel = stage1.Model, Augmentation = r.RetrainAugmentation, Distillation = r.RetrainDistillation,
             Metadata = new Dictionary<string, string>(metadata) { ["structure"] = GrowlStructure.ToJson(structure) },
         }, train, test, Stage("retrain", progress), cancellation);
 
