@@ -15,7 +15,7 @@ import os
 import re
 import sys
 
-ORDER = ["baseline", "weight-decay", "group-lasso", "group-lasso-l2", "growl", "growl-l2"]
+ORDER = ["baseline", "baseline-retrain", "weight-decay", "group-lasso", "group-lasso-l2", "growl", "growl-l2"]
 
 
 def mean_std(values):
