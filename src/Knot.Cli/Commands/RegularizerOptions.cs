@@ -30,7 +30,7 @@ public sealed class RegularizerOptions(string defaultKind, string defaultEvery =
         : throw new UsageException($"--prox-every must be 'epoch' or a number of steps >= 1, got '{text}'.");
 
     /// <summary>"6", "6,conv2=20" or "conv2=20": the plain number (or <paramref name="fallback"/>) and per-layer values.</summary>
-    private static (double Value, Dictionary<string, double> Layers) ParseLambda(string text, string option, double fallback)
+    internal static (double Value, Dictionary<string, double> Layers) ParseLambda(string text, string option, double fallback)
     {
         double value = fallback;
         var layers = new Dictionary<string, double>(StringComparer.Ordinal);
@@ -72,7 +72,7 @@ public sealed class TyingCliOptions
     public Option<int> MaxIterations { get; } = new("--max-iterations") { Description = "Affinity propagation iterations at most.", DefaultValueFactory = _ => 200 };
     public Option<int> Convergence { get; } = new("--convergence") { Description = "Stop after this many iterations without change.", DefaultValueFactory = _ => 15 };
     public Option<double> Tolerance { get; } = new("--tolerance") { Description = "With --tie-method tolerance: relative distance under which groups are tied.", DefaultValueFactory = _ => 0.05 };
-    public Option<int> Clusters { get; } = new("--clusters") { Description = "At most this many clusters per layer (0: no cap): when --preference gives more, a lower preference is searched. Asks for a compression directly (growl-mnist: 32 clusters = 24.5×).", DefaultValueFactory = _ => 0 };
+    public Option<string> Clusters { get; } = new("--clusters") { Description = "At most this many clusters per layer (0: no cap), or per layer like 8,fc1=32: when --preference gives more, a lower preference is searched. Asks for a compression directly (growl-mnist: 32 clusters = 24.5×).", DefaultValueFactory = _ => "0" };
 
     public void AddTo(Command command)
     {
@@ -81,14 +81,21 @@ public sealed class TyingCliOptions
 
     public TyingOptions Parse(ParseResult p)
     {
+        var (capValue, layerValues) = RegularizerOptions.ParseLambda(p.GetValue(Clusters)!, "--clusters", 0);
+        int cap = WholeCount(capValue, "--clusters");
+        var layerCaps = layerValues.ToDictionary(kv => kv.Key, kv => WholeCount(kv.Value, $"--clusters of {kv.Key}"), StringComparer.Ordinal);
         var o = new TyingOptions
         {
             Method = p.GetValue(Method)!.ToLowerInvariant(), Preference = p.GetValue(Preference), Damping = p.GetValue(Damping),
             MaxIterations = p.GetValue(MaxIterations), ConvergenceIterations = p.GetValue(Convergence), Tolerance = p.GetValue(Tolerance),
-            MaxClusters = p.GetValue(Clusters),
+            MaxClusters = cap, LayerMaxClusters = layerCaps,
         };
         try { o.Validate(); }
         catch (ArgumentException e) { throw new UsageException(e.Message); }
         return o;
     }
+
+    private static int WholeCount(double value, string option) =>
+        value == Math.Floor(value) && value >= 0 && value <= int.MaxValue ? (int)value
+        : throw new UsageException($"{option} must be a whole number >= 0, got {value.ToString(System.Globalization.CultureInfo.InvariantCulture)}.");
 }

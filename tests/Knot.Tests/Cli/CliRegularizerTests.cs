@@ -60,7 +60,7 @@ public sealed class CliRegularizerTests : IDisposable
         }
         Assert.True(zero > 0 && zero < groups, $"no λ gave a partial structure (last: {zero} of {groups} groups zero)");
         // A cluster cap lowers the preference until at most that many clusters remain, and says which preference it used.
-        r = CliHarness.Run("tie", stage1, "--layers", "fc1", "--clusters", "2", "--out", structure, "--json");
+        r = CliHarness.Run("tie", stage1, "--layers", "fc1", "--clusters", "9,fc1=2", "--out", structure, "--json");
         Assert.True(r.Code == 0, r.Err);
         var capped = System.Text.Json.Nodes.JsonNode.Parse(r.Out)!["layers"]![0]!;
         Assert.InRange((int)capped["clusters"]!, 1, 2);
@@ -108,6 +108,8 @@ public sealed class CliRegularizerTests : IDisposable
 
     [Theory]
     [InlineData("--clusters", "-1", "--clusters")]
+    [InlineData("--clusters", "2.5", "--clusters")]
+    [InlineData("--clusters", "fc9=4", "fc9")]
     [InlineData("--retrain-optimizer", "rmsprop", "Retraining stage")]
     [InlineData("--retrain-lr", "0", "Retraining stage")]
     [InlineData("--retrain-lr-schedule", "wobbly", "Retraining stage")]

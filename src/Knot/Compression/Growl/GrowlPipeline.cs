@@ -52,7 +52,6 @@ public static class GrowlPipeline
         r.Regularizer.Validate();
         r.Tying.Validate();
         r.RetrainOptimizer?.Validate();
-        Directory.CreateDirectory(r.OutDirectory);
         string stage1Path = Path.Combine(r.OutDirectory, "stage1.ckpt");
         string structurePath = Path.Combine(r.OutDirectory, "structure.json");
         string retrainedPath = Path.Combine(r.OutDirectory, "retrained.ckpt");
@@ -63,7 +62,13 @@ public static class GrowlPipeline
         {
             Spec = r.Spec, Optimizer = r.Optimizer, Epochs = r.Epochs, BatchSize = r.BatchSize, Seed = r.Seed, OutPath = stage1Path,
             Init = r.Init, Metadata = metadata, Augmentation = r.Augmentation,
-            Hooks = r.Regularizer.IsNone ? null : model => [new ProximalHook(r.Regularizer, r.Regularizer.Targets(r.Spec.Name, model), stepsPerEpoch, model)],
+            Hooks = model =>
+            {
+                var targets = r.Regularizer.Targets(r.Spec.Name, model);
+                r.Tying.CheckLayers(targets.Select(t => t.Name)); // a mistyped --clusters layer fails now, not after stage 1
+                Directory.CreateDirectory(r.OutDirectory); // only once the settings are known to fit the model
+                return r.Regularizer.IsNone ? [] : [new ProximalHook(r.Regularizer, targets, stepsPerEpoch, model)];
+            },
         }, train, test, Stage("train", progress), cancellation);
 
         var targets = r.Regularizer.Targets(r.Spec.Name, stage1.Model);

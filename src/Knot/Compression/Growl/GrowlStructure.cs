@@ -23,6 +23,25 @@ public sealed record TyingOptions
     /// </summary>
     public int MaxClusters { get; init; }
 
+    /// <summary>Per-layer caps ("fc1" → 32) that override <see cref="MaxClusters"/> for that layer.</summary>
+    public IReadOnlyDictionary<string, int> LayerMaxClusters { get; init; } = new Dictionary<string, int>();
+
+    /// <summary>The cap of one weight tensor ("fc1.weight"): its layer's override, else <see cref="MaxClusters"/>.</summary>
+    public int MaxClustersFor(string parameterName)
+    {
+        string layer = parameterName.EndsWith(".weight", StringComparison.Ordinal) ? parameterName[..^".weight".Length] : parameterName;
+        return LayerMaxClusters.TryGetValue(layer, out var cap) ? cap : MaxClusters;
+    }
+
+    /// <summary>Every layer named in <see cref="LayerMaxClusters"/> must be one of the tied weights (checked before training).</summary>
+    public void CheckLayers(IEnumerable<string> parameterNames)
+    {
+        var layers = parameterNames.Select(n => n.EndsWith(".weight", StringComparison.Ordinal) ? n[..^".weight".Length] : n).ToList();
+        foreach (var layer in LayerMaxClusters.Keys)
+            if (!layers.Contains(layer))
+                throw new ArgumentException($"--clusters names layer '{layer}', which is not tied. Tied: {string.Join(", ", layers)}.");
+    }
+
     /// <summary>A group whose ℓ2 norm is at most this is zero (removed).</summary>
     public double ZeroThreshold { get; init; } = 1e-7;
 
@@ -35,7 +54,10 @@ public sealed record TyingOptions
         if (!(Tolerance >= 0) || !double.IsFinite(Tolerance)) throw new ArgumentException($"--tolerance must be >= 0, got {Tolerance}.");
         if (!double.IsFinite(Preference)) throw new ArgumentException($"--preference must be finite, got {Preference}.");
         if (MaxClusters < 0) throw new ArgumentException($"--clusters must be >= 0 (0: no cap), got {MaxClusters}.");
-        if (MaxClusters > 0 && Method != "ap") throw new ArgumentException($"--clusters needs --tie-method ap (it searches the preference), got '{Method}'.");
+        foreach (var (layer, cap) in LayerMaxClusters)
+            if (cap < 0) throw new ArgumentException($"--clusters of {layer} must be >= 0 (0: no cap), got {cap}.");
+        if ((MaxClusters > 0 || LayerMaxClusters.Values.Any(c => c > 0)) && Method != "ap")
+            throw new ArgumentException($"--clusters needs --tie-method ap (it searches the preference), got '{Method}'.");
     }
 }
 
@@ -53,6 +75,8 @@ public static class GrowlStructure
     public static List<LayerStructure> Discover(IEnumerable<(string Name, Parameter Parameter)> targets, TyingOptions options)
     {
         options.Validate();
+        targets = targets.ToList();
+        options.CheckLayers(targets.Select(t => t.Name));
         var result = new List<LayerStructure>();
         foreach (var (name, p) in targets)
         {
@@ -70,8 +94,8 @@ public static class GrowlStructure
             {
                 Preference = options.Preference, Damping = options.Damping, MaxIterations = options.MaxIterations,
                 ConvergenceIterations = options.ConvergenceIterations,
-            }, options.MaxClusters, dead);
-            result.Add(new LayerStructure(name, p.Shape.ToArray(), map.Labels.ToArray(), options.MaxClusters > 0 ? preference : null));
+            }, options.MaxClustersFor(name), dead);
+            result.Add(new LayerStructure(name, p.Shape.ToArray(), map.Labels.ToArray(), options.MaxClustersFor(name) > 0 ? preference : null));
         }
         return result;
     }

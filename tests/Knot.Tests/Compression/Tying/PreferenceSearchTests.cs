@@ -85,6 +85,18 @@ public sealed class PreferenceSearchTests
     }
 
     [Fact]
+    public void PerLayerCapsOverrideTheDefaultAndMustNameATiedLayer()
+    {
+        var o = new TyingOptions { MaxClusters = 32, LayerMaxClusters = new Dictionary<string, int> { ["conv2"] = 8 } };
+        Assert.Equal(8, o.MaxClustersFor("conv2.weight"));
+        Assert.Equal(32, o.MaxClustersFor("fc1.weight"));
+        o.CheckLayers(["conv2.weight", "fc1.weight"]);
+        Assert.Contains("'conv2'", Assert.Throws<ArgumentException>(() => o.CheckLayers(["fc1.weight"])).Message);
+        Assert.Contains("conv2", Assert.Throws<ArgumentException>(() => new TyingOptions { LayerMaxClusters = new Dictionary<string, int> { ["conv2"] = -2 } }.Validate()).Message);
+        Assert.Throws<ArgumentException>(() => new TyingOptions { Method = "tolerance", LayerMaxClusters = new Dictionary<string, int> { ["fc1"] = 4 } }.Validate());
+    }
+
+    [Fact]
     public void ClusterCapNeedsAffinityPropagationAndANonNegativeValue()
     {
         Assert.Contains("--clusters", Assert.Throws<ArgumentException>(() => new TyingOptions { MaxClusters = -1 }.Validate()).Message);
