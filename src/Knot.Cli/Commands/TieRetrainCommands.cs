@@ -93,7 +93,7 @@ public static class TieRetrainCommands
             GrowlStructure.Attach(loaded.Model, structure);
             var distillation = distill.Parse(p, loaded.Spec);
             var metadata = new Dictionary<string, string> { ["structure"] = GrowlStructure.ToJson(structure) };
-            if (distillation is not null) metadata["distillation"] = distillation.Describe(Path.GetFileName(p.GetValue(distill.Teacher)!));
+            if (distillation is not null) metadata["distillation"] = distillation.Describe();
             var request = new TrainRequest
             {
                 Spec = loaded.Spec, Optimizer = config, Epochs = p.GetValue(epochs), BatchSize = p.GetValue(batch), Seed = p.GetValue(seed),

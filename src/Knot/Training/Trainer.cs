@@ -33,7 +33,8 @@ public sealed record TrainerOptions
 /// temperature T (<see cref="Op.Distillation"/>). The teacher runs in evaluation mode without gradients on the same
 /// (augmented) batch; it is never changed.
 /// </summary>
-public sealed record Distillation(Module Teacher, float Weight = 0.5f, float Temperature = 4f)
+/// <param name="Source">Where the teacher came from (a file name), for the checkpoint's metadata.</param>
+public sealed record Distillation(Module Teacher, float Weight = 0.5f, float Temperature = 4f, string? Source = null)
 {
     /// <summary>A teacher from a Knot checkpoint; it must take the student's inputs and predict its classes.</summary>
     public static Distillation FromCheckpoint(string path, Models.ModelSpec student, float weight = 0.5f, float temperature = 4f)
@@ -45,12 +46,12 @@ public sealed record Distillation(Module Teacher, float Weight = 0.5f, float Tem
             throw new InvalidDataException($"Teacher {Path.GetFileName(path)} ({spec.Name}) takes {spec.InputChannels}×{spec.InputHeight}×{spec.InputWidth} inputs " +
                 $"and predicts {spec.Classes} classes; the student ({student.Name}) needs {student.InputChannels}×{student.InputHeight}×{student.InputWidth} and {student.Classes}.");
         var teacher = loaded.Model;
-        var distillation = new Distillation(teacher, weight, temperature);
+        var distillation = new Distillation(teacher, weight, temperature, Path.GetFileName(path));
         distillation.Validate();
         return distillation;
     }
 
-    public string Describe(string teacherName) => $"teacher {teacherName}, weight {Weight}, temperature {Temperature}";
+    public string Describe() => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"teacher {Source ?? "(in memory)"}, weight {Weight}, temperature {Temperature}");
 
     public void Validate()
     {

@@ -9,7 +9,19 @@ public sealed class CliRegularizerTests : IDisposable
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "knot-clireg-" + Guid.NewGuid().ToString("N"));
     private readonly string _data;
 
-    public CliRegularizerTests() => _data = CliHarness.CreateMnistLikeData(Path.Combine(_dir, "data"));
+    private readonly Lazy<string> _teacher;
+
+    public CliRegularizerTests()
+    {
+        _data = CliHarness.CreateMnistLikeData(Path.Combine(_dir, "data"));
+        _teacher = new Lazy<string>(() =>
+        {
+            string path = Path.Combine(_dir, "teacher.ckpt");
+            var spec = Knot.Models.ModelZoo.DefaultSpec("lenet-300-100", 0.1f);
+            ModelCheckpoint.Save(path, spec, Knot.Models.ModelZoo.Create(spec, new Knot.Tensors.KnotRandom(3)), 0, 3);
+            return path;
+        });
+    }
 
     public void Dispose()
     {
@@ -131,7 +143,7 @@ public sealed class CliRegularizerTests : IDisposable
         string outDir = Path.Combine(_dir, "g2");
         var r = CliHarness.Run("growl", "--model", "growl-mnist", "--width", "0.1", "--data", "idx:" + _data, "--epochs", "2", "--retrain-epochs", "1",
             "--lr", "0.05", "--lambda1", "0.5", "--l2", "0.001", "--clusters", "3", "--retrain-optimizer", "adamw", "--retrain-lr", "0.003",
-            "--retrain-lr-schedule", "cosine", "--retrain-shift", "1", "--out", outDir, "--json");
+            "--retrain-lr-schedule", "cosine", "--retrain-shift", "1", "--teacher", _teacher.Value, "--distill-weight", "0.25", "--out", outDir, "--json");
         Assert.True(r.Code == 0, r.Err);
         var summary = System.Text.Json.Nodes.JsonNode.Parse(r.Out)!;
         Assert.InRange((int)summary["layers"]![0]!["clusters"]!, 0, 3);
@@ -140,6 +152,7 @@ public sealed class CliRegularizerTests : IDisposable
         var stage2 = ModelCheckpoint.Load(Path.Combine(outDir, "retrained.ckpt")).Optimizer!;
         Assert.Equal(("sgd", 0.05f, 0.001f), (stage1.Kind, stage1.LearningRate, stage1.WeightDecay));
         Assert.Equal(("adamw", 0.003f, "cosine", 0.001f), (stage2.Kind, stage2.LearningRate, stage2.Schedule, stage2.WeightDecay));
+        Assert.Equal("teacher teacher.ckpt, weight 0.25, temperature 4", ModelCheckpoint.Load(Path.Combine(outDir, "retrained.ckpt")).Checkpoint.Metadata["distillation"]);
     }
 
     [Fact]

@@ -80,7 +80,7 @@ public static class GrowlPipeline
         {
             Spec = r.Spec, Optimizer = r.RetrainOptimizer ?? r.Optimizer, Epochs = r.RetrainEpochs, BatchSize = r.BatchSize, Seed = r.Seed + 1, OutPath = retrainedPath,
             InitialModel = stage1.Model, Augmentation = r.RetrainAugmentation, Distillation = r.RetrainDistillation,
-            Metadata = new Dictionary<string, string>(metadata) { ["structure"] = GrowlStructure.ToJson(structure) },
+            Metadata = RetrainMetadata(metadata, structure, r.RetrainDistillation),
         }, train, test, Stage("retrain", progress), cancellation);
 
         var layers = structure.Select(s => new LayerSummary(s.Name, s.Shape, s.ToTieMap().Metrics)).ToList();
@@ -99,6 +99,13 @@ public static class GrowlPipeline
             unique += (long)map.ClusterCount * map.Layout.GroupSize;
         }
         return (total, unique);
+    }
+
+    private static Dictionary<string, string> RetrainMetadata(Dictionary<string, string> stage1, List<LayerStructure> structure, Distillation? distillation)
+    {
+        var metadata = new Dictionary<string, string>(stage1) { ["structure"] = GrowlStructure.ToJson(structure) };
+        if (distillation is not null) metadata["distillation"] = distillation.Describe();
+        return metadata;
     }
 
     private static IProgress<TrainingProgress>? Stage(string name, IProgress<(string, TrainingProgress)>? progress) =>
