@@ -19,7 +19,7 @@ public static class GrowlCommand
         var retrainSchedule = new Option<string?>("--retrain-lr-schedule") { Description = "Learning-rate schedule of the retraining stage (default: --lr-schedule)." };
         var retrainShift = CommonOptions.Shift("while retraining (stage 2)", "--retrain-shift");
         var distill = new DistillationOptions("while retraining (stage 2)");
-        var l2 = new Option<float>("--l2") { Description = "ℓ2 weight decay in both stages (the paper's \"+ℓ2\" rows use 1e-3)." , DefaultValueFactory = _ => 0f };
+        var l2 = new Option<float>("--l2") { Description = "ℓ2 weight decay in both stages (the paper's \"+ℓ2\" rows use 1e-3; SGD and Adam add it to the gradient, AdamW decays the weights decoupled)." , DefaultValueFactory = _ => 0f };
         var output = new Option<string>("--out") { Description = "Output directory: stage1.ckpt, structure.json, retrained.ckpt, summary.json.", Required = true };
         var json = CommonOptions.Json();
         var command = new Command("growl", "GrOWL end to end: train with the proximal regularizer, find zero and tied groups, retrain with them enforced.");
