@@ -97,7 +97,7 @@ public sealed class DistillationOptions(string when)
     {
         string? path = p.GetValue(Teacher);
         float weight = p.GetValue(Weight), temperature = p.GetValue(Temperature);
-        try { new Knot.Training.Distillation(new Knot.Nn.Sequential(), weight, temperature).Validate(); }
+        try { Knot.Training.Distillation.CheckSettings(weight, temperature); }
         catch (ArgumentException e) { throw new UsageException(e.Message); }
         if (path is null) return null;
         if (!File.Exists(path)) throw new FileNotFoundException($"--teacher: checkpoint '{path}' does not exist.", path);

@@ -101,7 +101,7 @@ public static class GrowlCommand
                 ["name"] = l.Name, ["shape"] = new JsonArray(l.Shape.Select(d => (JsonNode)d).ToArray()),
                 ["groups"] = l.Metrics.Groups, ["zero_groups"] = l.Metrics.ZeroGroups, ["clusters"] = l.Metrics.Clusters,
                 ["sparsity"] = l.Metrics.Sparsity, ["sharing"] = l.Metrics.ParameterSharing, ["compression"] = l.Metrics.Compression,
-                ["preference"] = r.Structure.FirstOrDefault(s => s.Name == l.Name)?.Preference,
+                ["preference"] = l.Preference,
             }).ToArray()),
             ["files"] = new JsonObject { ["stage1"] = r.Stage1Path, ["structure"] = r.StructurePath, ["retrained"] = r.RetrainedPath },
         };
@@ -111,11 +111,8 @@ public static class GrowlCommand
     {
         var table = new Table().AddColumns("layer", "shape", "groups", "zero", "clusters", "sparsity", "sharing", "compression", "AP preference");
         foreach (var l in r.Layers)
-        {
-            double? preference = r.Structure.FirstOrDefault(s => s.Name == l.Name)?.Preference;
             table.AddRow(l.Name, string.Join("×", l.Shape), l.Metrics.Groups.ToString(), l.Metrics.ZeroGroups.ToString(), l.Metrics.Clusters.ToString(),
-                $"{l.Metrics.Sparsity:P1}", $"{l.Metrics.ParameterSharing:F2}", $"{l.Metrics.Compression:F1}×", preference is { } p ? $"{p:G4} (searched)" : "–");
-        }
+                $"{l.Metrics.Sparsity:P1}", $"{l.Metrics.ParameterSharing:F2}", $"{l.Metrics.Compression:F1}×", l.Preference is { } p ? $"{p:G4} (searched)" : "–");
         o.Console.Write(table);
         o.Console.MarkupLine($"Test accuracy: stage 1 {r.Stage1.Test?.Accuracy:P2}, after retraining [bold green]{r.Stage2.Test?.Accuracy:P2}[/]; " +
             $"{r.UniqueParameters:N0} unique of {r.Parameters:N0} parameters; compression [bold]{r.Total.Compression:F1}×[/] on the regularized layers.");

@@ -30,7 +30,7 @@ public sealed class RegularizerOptions(string defaultKind, string defaultEvery =
         : throw new UsageException($"--prox-every must be 'epoch' or a number of steps >= 1, got '{text}'.");
 
     /// <summary>"6", "6,conv2=20" or "conv2=20": the plain number (or <paramref name="fallback"/>) and per-layer values.</summary>
-    internal static (double Value, Dictionary<string, double> Layers) ParseLambda(string text, string option, double fallback)
+    internal static (double Value, Dictionary<string, double> Layers) ParseLayered(string text, string option, double fallback)
     {
         double value = fallback;
         var layers = new Dictionary<string, double>(StringComparer.Ordinal);
@@ -48,8 +48,8 @@ public sealed class RegularizerOptions(string defaultKind, string defaultEvery =
 
     public RegularizerSpec Parse(ParseResult p)
     {
-        var (lambda1, layerLambda1) = ParseLambda(p.GetValue(Lambda1)!, "--lambda1", 12);
-        var (lambda2, layerLambda2) = ParseLambda(p.GetValue(Lambda2)!, "--lambda2", 0.235);
+        var (lambda1, layerLambda1) = ParseLayered(p.GetValue(Lambda1)!, "--lambda1", 12);
+        var (lambda2, layerLambda2) = ParseLayered(p.GetValue(Lambda2)!, "--lambda2", 0.235);
         var spec = new RegularizerSpec
         {
             Kind = p.GetValue(Kind)!.ToLowerInvariant(), Family = p.GetValue(Family)!.ToLowerInvariant(),
@@ -81,7 +81,7 @@ public sealed class TyingCliOptions
 
     public TyingOptions Parse(ParseResult p)
     {
-        var (capValue, layerValues) = RegularizerOptions.ParseLambda(p.GetValue(Clusters)!, "--clusters", 0);
+        var (capValue, layerValues) = RegularizerOptions.ParseLayered(p.GetValue(Clusters)!, "--clusters", 0);
         int cap = WholeCount(capValue, "--clusters");
         var layerCaps = layerValues.ToDictionary(kv => kv.Key, kv => WholeCount(kv.Value, $"--clusters of {kv.Key}"), StringComparer.Ordinal);
         var o = new TyingOptions

@@ -31,7 +31,13 @@ public sealed record Distillation(Module Teacher, float Weight = 0.5f, float Tem
     public void Validate()
     {
         ArgumentNullException.ThrowIfNull(Teacher);
-        if (!(Weight >= 0 && Weight <= 1)) throw new ArgumentException($"--distill-weight must be in [0, 1], got {Weight}.");
-        if (!(Temperature > 0) || !float.IsFinite(Temperature)) throw new ArgumentException($"--distill-temperature must be a positive number, got {Temperature}.");
+        CheckSettings(Weight, Temperature);
+    }
+
+    /// <summary>The weight and temperature alone (e.g. before a teacher is loaded).</summary>
+    public static void CheckSettings(float weight, float temperature)
+    {
+        if (!(weight >= 0 && weight <= 1)) throw new ArgumentException($"--distill-weight must be in [0, 1], got {weight}.");
+        if (!(temperature > 0) || !float.IsFinite(temperature)) throw new ArgumentException($"--distill-temperature must be a positive number, got {temperature}.");
     }
 }

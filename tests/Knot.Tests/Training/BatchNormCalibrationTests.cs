@@ -63,8 +63,8 @@ public sealed class BatchNormCalibrationTests
     {
         // growl-mnist puts a BatchNorm behind fc1: after the epoch-end prox its running statistics must describe the
         // shrunk weights (recalibrating again changes nothing), not the weights of the epoch's last forward pass.
-        var train = SyntheticData.Create(512, height: 8, width: 8, seed: 1, noise: 0.8f);
-        var model = ModelZoo.Create(new ModelSpec("growl-mnist", 0.1f, 1, 8, 8, 10), new KnotRandom(1));
+        var train = SyntheticData.Small(512, seed: 1);
+        var model = ModelZoo.Create(SyntheticData.SmallSpec("growl-mnist"), new KnotRandom(1));
         var reg = new RegularizerSpec { Kind = "growl", Lambda1 = 5, Lambda2 = 0.05, Every = RegularizerSpec.OncePerEpoch };
         var hook = new ProximalHook(reg, reg.Targets("growl-mnist", model), stepsPerEpoch: 16);
         var trainer = new Trainer(model, new Sgd(model.Parameters(), 0.05f, momentum: 0.9f), new TrainerOptions { Epochs = 2, BatchSize = 32, Seed = 1 });
@@ -81,12 +81,12 @@ public sealed class BatchNormCalibrationTests
     [Fact]
     public void APerStepProxRecalibratesOnlyWhenItRanOnTheLastStep()
     {
-        var model = ModelZoo.Create(new ModelSpec("growl-mnist", 0.1f, 1, 8, 8, 10), new KnotRandom(1));
+        var model = ModelZoo.Create(SyntheticData.SmallSpec("growl-mnist"), new KnotRandom(1));
         var reg = new RegularizerSpec { Kind = "growl", Lambda1 = 5, Lambda2 = 0.05, Every = 5 };
         var hook = new ProximalHook(reg, reg.Targets("growl-mnist", model), stepsPerEpoch: 16);
         var trainer = new Trainer(model, new Sgd(model.Parameters(), 0.05f), new TrainerOptions { Epochs = 1, BatchSize = 32, Seed = 1 });
         trainer.Hooks.Add(hook);
-        trainer.Fit(SyntheticData.Create(512, height: 8, width: 8, seed: 1), null);
+        trainer.Fit(SyntheticData.Small(512, seed: 1, noise: 0.5f), null);
         Assert.False(hook.StaleBatchNormStatistics); // 16 steps, prox after steps 5, 10, 15: not after the last one
     }
 }

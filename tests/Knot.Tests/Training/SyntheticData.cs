@@ -6,6 +6,12 @@ namespace Knot.Tests.Training;
 /// <summary>Small deterministic, learnable image data: each class has its own random prototype plus noise.</summary>
 public static class SyntheticData
 {
+    /// <summary>8 × 8 images, fast enough for whole-pipeline tests; models for them come from <see cref="SmallSpec"/>.</summary>
+    public static LabeledDataset Small(int count, ulong seed, float noise = 0.8f) => Create(count, height: 8, width: 8, seed: seed, noise: noise);
+
+    /// <summary>A zoo model sized for <see cref="Small"/> data (1 × 8 × 8 inputs, 10 classes).</summary>
+    public static Knot.Models.ModelSpec SmallSpec(string model, float width = 0.1f) => new(model, width, 1, 8, 8, 10);
+
     public static LabeledDataset Create(int count, int channels = 1, int height = 28, int width = 28, int classes = 10, ulong seed = 1, float noise = 0.5f)
     {
         var rng = new KnotRandom(seed);

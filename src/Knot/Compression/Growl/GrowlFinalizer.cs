@@ -27,7 +27,7 @@ public static class GrowlFinalizer
         var layers = Copy(sequential);
         foreach (var s in structure)
         {
-            string layerName = s.Name.EndsWith(".weight", StringComparison.Ordinal) ? s.Name[..^".weight".Length] : s.Name;
+            string layerName = RegularizerSpec.LayerOf(s.Name);
             int index = layers.FindIndex(l => l.Name == layerName);
             if (index < 0) throw new InvalidDataException($"Structure names layer '{layerName}', which the network does not have.");
             ApplyLayer(layers, index, s);
@@ -54,7 +54,7 @@ public static class GrowlFinalizer
         var result = new Dictionary<string, int[]>(StringComparer.Ordinal);
         foreach (var s in structure)
         {
-            string layerName = s.Name.EndsWith(".weight", StringComparison.Ordinal) ? s.Name[..^".weight".Length] : s.Name;
+            string layerName = RegularizerSpec.LayerOf(s.Name);
             int index = layers.FindIndex(l => l.Name == layerName);
             if (index < 0) throw new InvalidDataException($"Structure names layer '{layerName}', which the network does not have.");
             var map = s.ToTieMap();

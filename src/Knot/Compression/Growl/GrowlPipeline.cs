@@ -32,7 +32,8 @@ public sealed record GrowlRequest
     public required string OutDirectory { get; init; }
 }
 
-public sealed record LayerSummary(string Name, int[] Shape, TyingMetrics Metrics);
+/// <param name="Preference">The affinity-propagation preference a cluster cap searched (null: none searched).</param>
+public sealed record LayerSummary(string Name, int[] Shape, TyingMetrics Metrics, double? Preference = null);
 
 public sealed record GrowlResult(TrainResult Stage1, List<LayerStructure> Structure, TrainResult Stage2, List<LayerSummary> Layers,
     long Parameters, long UniqueParameters, string Stage1Path, string StructurePath, string RetrainedPath)
@@ -83,7 +84,7 @@ public static class GrowlPipeline
             Metadata = RetrainMetadata(metadata, structure, r.RetrainDistillation),
         }, train, test, Stage("retrain", progress), cancellation);
 
-        var layers = structure.Select(s => new LayerSummary(s.Name, s.Shape, s.ToTieMap().Metrics)).ToList();
+        var layers = structure.Select(s => new LayerSummary(s.Name, s.Shape, s.ToTieMap().Metrics, s.Preference)).ToList();
         var (parameters, unique) = CountParameters(stage2.Model, structure);
         return new GrowlResult(stage1, structure, stage2, layers, parameters, unique, stage1Path, structurePath, retrainedPath);
     }

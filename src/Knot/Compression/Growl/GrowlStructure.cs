@@ -27,16 +27,13 @@ public sealed record TyingOptions
     public IReadOnlyDictionary<string, int> LayerMaxClusters { get; init; } = new Dictionary<string, int>();
 
     /// <summary>The cap of one weight tensor ("fc1.weight"): its layer's override, else <see cref="MaxClusters"/>.</summary>
-    public int MaxClustersFor(string parameterName)
-    {
-        string layer = parameterName.EndsWith(".weight", StringComparison.Ordinal) ? parameterName[..^".weight".Length] : parameterName;
-        return LayerMaxClusters.TryGetValue(layer, out var cap) ? cap : MaxClusters;
-    }
+    public int MaxClustersFor(string parameterName) =>
+        LayerMaxClusters.TryGetValue(RegularizerSpec.LayerOf(parameterName), out var cap) ? cap : MaxClusters;
 
     /// <summary>Every layer named in <see cref="LayerMaxClusters"/> must be one of the tied weights (checked before training).</summary>
     public void CheckLayers(IEnumerable<string> parameterNames)
     {
-        var layers = parameterNames.Select(n => n.EndsWith(".weight", StringComparison.Ordinal) ? n[..^".weight".Length] : n).ToList();
+        var layers = parameterNames.Select(RegularizerSpec.LayerOf).ToList();
         foreach (var layer in LayerMaxClusters.Keys)
             if (!layers.Contains(layer))
                 throw new ArgumentException($"--clusters names layer '{layer}', which is not tied. Tied: {string.Join(", ", layers)}.");
@@ -90,12 +87,13 @@ public static class GrowlStructure
                 result.Add(new LayerStructure(name, p.Shape.ToArray(), byTolerance.Labels.ToArray()));
                 continue;
             }
+            int cap = options.MaxClustersFor(name);
             var (map, preference) = GroupTying.ByAffinityPropagation(p.Value.Data, layout, new AffinityPropagationOptions
             {
                 Preference = options.Preference, Damping = options.Damping, MaxIterations = options.MaxIterations,
                 ConvergenceIterations = options.ConvergenceIterations,
-            }, options.MaxClustersFor(name), dead);
-            result.Add(new LayerStructure(name, p.Shape.ToArray(), map.Labels.ToArray(), options.MaxClustersFor(name) > 0 ? preference : null));
+            }, cap, dead);
+            result.Add(new LayerStructure(name, p.Shape.ToArray(), map.Labels.ToArray(), cap > 0 ? preference : null));
         }
         return result;
     }

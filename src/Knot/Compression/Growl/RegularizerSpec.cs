@@ -81,7 +81,7 @@ public sealed record RegularizerSpec
         foreach (var layer in LayerLambda1.Keys.Concat(LayerLambda2.Keys))
         {
             if (!targets.Any(t => t.Name == layer + ".weight"))
-                throw new ArgumentException($"--lambda1/--lambda2 name layer '{layer}', which is not regularized. Regularized: {string.Join(", ", targets.Select(t => t.Name[..^".weight".Length]))}.");
+                throw new ArgumentException($"--lambda1/--lambda2 name layer '{layer}', which is not regularized. Regularized: {string.Join(", ", targets.Select(t => LayerOf(t.Name)))}.");
         }
         return targets;
     }
@@ -95,16 +95,20 @@ public sealed record RegularizerSpec
         {
             string name = raw.EndsWith(".weight", StringComparison.Ordinal) ? raw : raw + ".weight";
             if (!all.TryGetValue(name, out var p) || p.Shape.Rank < 2)
-                throw new ArgumentException($"--layers: '{raw}' is not a FC or conv weight of {modelName}. Candidates: {string.Join(", ", DefaultTargets("", model).Select(t => t.Name[..^".weight".Length]))}.");
+                throw new ArgumentException($"--layers: '{raw}' is not a FC or conv weight of {modelName}. Candidates: {string.Join(", ", DefaultTargets("", model).Select(t => LayerOf(t.Name)))}.");
             result.Add((name, p));
         }
         return result;
     }
 
+    /// <summary>The layer a weight tensor belongs to ("conv2.weight" → "conv2"); other names unchanged.</summary>
+    public static string LayerOf(string parameterName) =>
+        parameterName.EndsWith(".weight", StringComparison.Ordinal) ? parameterName[..^".weight".Length] : parameterName;
+
     /// <summary>Λ1 and Λ2 of one weight tensor ("conv2.weight"): its layer's override, else the default.</summary>
     public (double Lambda1, double Lambda2) LambdasFor(string? parameterName)
     {
-        string layer = parameterName is null ? "" : parameterName.EndsWith(".weight", StringComparison.Ordinal) ? parameterName[..^".weight".Length] : parameterName;
+        string layer = parameterName is null ? "" : LayerOf(parameterName);
         return (LayerLambda1.TryGetValue(layer, out var l1) ? l1 : Lambda1, LayerLambda2.TryGetValue(layer, out var l2) ? l2 : Lambda2);
     }
 

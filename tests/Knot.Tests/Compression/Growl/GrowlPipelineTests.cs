@@ -13,10 +13,10 @@ namespace Knot.Tests.Compression.Growl;
 
 public sealed class GrowlPipelineTests
 {
-    private static readonly LabeledDataset Train = SyntheticData.Create(512, height: 8, width: 8, seed: 1, noise: 0.8f);
-    private static readonly LabeledDataset Test = SyntheticData.Create(200, height: 8, width: 8, seed: 2, noise: 0.8f);
+    private static readonly LabeledDataset Train = SyntheticData.Small(512, seed: 1);
+    private static readonly LabeledDataset Test = SyntheticData.Small(200, seed: 2);
 
-    private static ModelSpec Spec(string name, float width = 0.1f) => new(name, width, 1, 8, 8, 10);
+    private static ModelSpec Spec(string name, float width = 0.1f) => SyntheticData.SmallSpec(name, width);
 
     [Fact]
     public void ProximalTrainingZeroesGroupsAndTheyStayZero()

@@ -13,8 +13,8 @@ namespace Knot.Tests.Compression.Growl;
 /// <summary>RegularizerSpec.PreserveScale: the prox shrinks relative norms only; the layer's overall scale (and function, when BatchNorm follows) stays.</summary>
 public sealed class PreserveScaleTests
 {
-    private static readonly LabeledDataset Train = SyntheticData.Create(512, height: 8, width: 8, seed: 1, noise: 0.8f);
-    private static ModelSpec Spec => new("growl-mnist", 0.1f, 1, 8, 8, 10);
+    private static readonly LabeledDataset Train = SyntheticData.Small(512, seed: 1);
+    private static ModelSpec Spec => SyntheticData.SmallSpec("growl-mnist");
 
     private static double Norm(ReadOnlySpan<float> v)
     {
