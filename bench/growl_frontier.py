@@ -98,8 +98,8 @@ def mark_frontier(points):
             for q in points)
 
 
-def print_table(points):
-    print("| family | protocol | run | seeds | FC1 sparsity | clusters | FC1 compression | final test accuracy | frontier |")
+def print_table(points, layer):
+    print(f"| family | protocol | run | seeds | {layer} sparsity | clusters | {layer} compression | final test accuracy | frontier |")
     print("|---|---|---|---|---|---|---|---|:-:|")
     for p in points:
         print(f"| {p['family']} | {p['label']} | {p['dir']}/{p['name']} | {p['seeds']} | {p['sparsity'] * 100:.1f}% | "
@@ -107,7 +107,7 @@ def print_table(points):
               f"{p['accuracy'] * 100:.2f} ± {p['accuracy_std'] * 100:.2f}% | {'✓' if p['frontier'] else ''} |")
 
 
-def write_svg(points, path):
+def write_svg(points, path, layer):
     points = [p for p in points if math.isfinite(p["compression"])]
     width, height, left, right, top, bottom = 760, 460, 70, 20, 20, 50
     labels = list(dict.fromkeys(p["label"] for p in points if p["family"] != "reference"))
@@ -135,7 +135,7 @@ def write_svg(points, path):
                    f'<text x="{left - 6}" y="{sy(tick) + 4:.1f}" text-anchor="end">{tick:.1f}%</text>')
         tick += step
     out.append(f'<text x="{(left + width - right) / 2}" y="{height - 12}" text-anchor="middle">'
-               f'FC1 compression (groups / clusters, log scale)</text>')
+               f'{layer} compression (groups / clusters, log scale)</text>')
     out.append(f'<text transform="translate(16 {(top + height - bottom) / 2}) rotate(-90)" text-anchor="middle">'
                f'final test accuracy (mean ± std over seeds)</text>')
     for p in points:
@@ -202,9 +202,9 @@ def main():
     if not points:
         raise SystemExit(f"no NAME-sSEED runs with a structure.json and a summary/retrain.json in {args.sources}")
     mark_frontier(points)
-    print_table(points)
+    print_table(points, args.layer)
     if args.svg:
-        write_svg(points, args.svg)
+        write_svg(points, args.svg, args.layer)
 
 
 if __name__ == "__main__":
