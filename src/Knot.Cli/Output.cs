@@ -38,6 +38,9 @@ public sealed class Output(bool json)
         if (!Json) Console.MarkupLine(markup);
     }
 
+    /// <summary>A warning on stderr, also with --json (whose result carries it too): plain text, not markup.</summary>
+    public static void Warn(string text) => System.Console.Error.WriteLine("knot: warning: " + text);
+
     /// <summary>Runs work with a live progress bar (loss, accuracy, samples/s, ETA) unless output is redirected or JSON.</summary>
     public T WithProgress<T>(string title, Func<IProgress<TrainingProgress>?, T> work)
     {

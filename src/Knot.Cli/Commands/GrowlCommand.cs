@@ -67,6 +67,7 @@ public static class GrowlCommand
             var result = o.WithProgress("growl", progress => GrowlPipeline.Run(request, train, test,
                 progress is null ? null : new Progress2(progress)));
             var summary = Summary(result);
+            foreach (var warning in CollapseWarnings(result)) Output.Warn(warning);
             Storage.Common.AtomicFile.Write(Path.Combine(request.OutDirectory, "summary.json"),
                 s => s.Write(System.Text.Encoding.UTF8.GetBytes(Output.Serialize(summary.DeepClone()))));
             if (o.Json) o.WriteJson(summary);
@@ -104,8 +105,20 @@ public static class GrowlCommand
                 ["preference"] = l.Preference,
             }).ToArray()),
             ["files"] = new JsonObject { ["stage1"] = r.Stage1Path, ["structure"] = r.StructurePath, ["retrained"] = r.RetrainedPath },
+            ["warnings"] = new JsonArray(CollapseWarnings(r).Select(w => (JsonNode)w).ToArray()),
         };
     }
+
+    /// <summary>
+    /// A regularized layer whose every input group died in stage 1 passes nothing on: in a plain feed-forward network the
+    /// retrained model can only guess (growl-mnist past the λ cliff ends at 11% accuracy), so say so instead of leaving
+    /// it to be read from the table. Not an error: in a residual network a dead branch is legitimate structured pruning.
+    /// </summary>
+    public static IEnumerable<string> CollapseWarnings(GrowlResult r) =>
+        r.Layers.Where(l => l.Metrics.Groups > 0 && l.Metrics.ZeroGroups == l.Metrics.Groups).Select(l =>
+            $"stage 1 zeroed all {l.Metrics.Groups} input groups of {l.Name}: the layer passes nothing on. The regularizer is too strong " +
+            "for this schedule: lower --lambda1/--lambda2, or, for a layer followed by BatchNorm, add --preserve-scale " +
+            "(BENCHMARKS.md, \"The cause, and --preserve-scale\").");
 
     private static void Render(Output o, GrowlResult r)
     {

@@ -156,6 +156,26 @@ public sealed class CliRegularizerTests : IDisposable
     }
 
     [Fact]
+    public void GrowlWarnsWhenStage1KillsEveryInputOfALayer()
+    {
+        string outDir = Path.Combine(_dir, "collapse");
+        var r = CliHarness.Run("growl", "--model", "growl-mnist", "--width", "0.1", "--data", "idx:" + _data, "--epochs", "1", "--retrain-epochs", "1",
+            "--reg", "group-lasso", "--lambda1", "100000", "--out", outDir, "--json");
+        Assert.True(r.Code == 0, r.Err);
+        var summary = System.Text.Json.Nodes.JsonNode.Parse(r.Out)!;
+        Assert.Equal(1.0, (double)summary["sparsity"]!);
+        string warning = (string)summary["warnings"]![0]!;
+        Assert.Contains("zeroed all 784 input groups of fc1.weight", warning, StringComparison.Ordinal);
+        Assert.Contains("knot: warning: " + warning, r.Err, StringComparison.Ordinal);
+
+        var healthy = CliHarness.Run("growl", "--model", "growl-mnist", "--width", "0.1", "--data", "idx:" + _data, "--epochs", "1", "--retrain-epochs", "1",
+            "--reg", "group-lasso", "--lambda1", "0.5", "--out", Path.Combine(_dir, "healthy"), "--json");
+        Assert.True(healthy.Code == 0, healthy.Err);
+        Assert.Empty(System.Text.Json.Nodes.JsonNode.Parse(healthy.Out)!["warnings"]!.AsArray());
+        Assert.DoesNotContain("warning", healthy.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void AMissingTeacherIsAnInputErrorThatNamesIt()
     {
         string outDir = Path.Combine(_dir, "no-teacher");
