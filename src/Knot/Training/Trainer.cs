@@ -73,6 +73,7 @@ public sealed class Trainer
         var loader = CreateLoader(train);
         int steps = (train.Count + Options.BatchSize - 1) / Options.BatchSize;
         var total = Stopwatch.StartNew();
+        _context.GlobalStep = (long)Options.StartEpoch * steps; // a resumed run keeps the step count hooks schedule by (prox every K steps)
         for (int epoch = Options.StartEpoch; epoch < Options.Epochs; epoch++)
         {
             cancellation.ThrowIfCancellationRequested();

@@ -147,6 +147,18 @@ public sealed class CliErrorTests : IDisposable
     }
 
     [Fact]
+    public void ARunResumesOnlyWithItsOwnRegularizer()
+    {
+        var ckpt = Out("gl.ckpt");
+        Assert.Equal(0, Train(ckpt, "--reg", "group-lasso", "--lambda1", "0.5").Item1);
+        string[] resume = ["train", "--model", "lenet-300-100", "--width", "0.1", "--data", "idx:" + _data, "--epochs", "2", "--batch-size", "32", "--resume", ckpt];
+        AssertOneLineError(CliHarness.Run([.. resume, "--out", Out("other.ckpt"), "--reg", "group-lasso", "--lambda1", "0.7"]), ExitCodes.Usage, "regularizer");
+        AssertOneLineError(CliHarness.Run([.. resume, "--out", Out("none.ckpt")]), ExitCodes.Usage, "none");
+        Assert.False(File.Exists(Out("other.ckpt")) || File.Exists(Out("none.ckpt")));
+        Assert.Equal(0, CliHarness.Run([.. resume, "--out", Out("same.ckpt"), "--reg", "group-lasso", "--lambda1", "0.5"]).Code);
+    }
+
+    [Fact]
     public void TrainEvalInspectWorkAndJsonIsParseable()
     {
         var ckpt = Out("ok.ckpt");

@@ -40,11 +40,29 @@ public sealed class ProximalHook : ITrainingHook
         _biases = _targets.Select(t => spec.PreserveScale ? RegularizerSpec.BiasOf(model!, t.Name) : null).ToArray();
         for (int t = 0; t < _targets.Length; t++)
         {
-            var layout = (_targets[t].Operator as IGroupProximalOperator)?.Layout;
+            var group = _targets[t].Operator as IGroupProximalOperator;
+            var layout = group?.Layout;
             _keepScales[t] = layout is null ? [] : new float[layout.GroupCount];
             _rowScratch[t] = layout is null || layout.Inner == 1 ? [] : new float[layout.RowStride];
             _scalesForDeadCount[t] = -1;
+            if (group is not null) AdoptZeroGroupsAsDead(group, _targets[t].Parameter.Value.Data);
         }
+    }
+
+    /// <summary>
+    /// Groups that are exactly zero when the hook starts are dead from the first step. A resumed run needs it (the
+    /// groups its first part killed must stay masked, or they regrow until the next prox and the run no longer
+    /// matches the uninterrupted one); a fresh initialisation has no zero group, and one started from a model with
+    /// removed inputs keeps them removed — "masked for good" either way.
+    /// </summary>
+    private static void AdoptZeroGroupsAsDead(IGroupProximalOperator group, ReadOnlySpan<float> weights)
+    {
+        var norms = new float[group.Layout.GroupCount]; // once, at construction: not on the training path
+        group.Layout.Norms(weights, norms);
+        var dead = new bool[norms.Length];
+        bool any = false;
+        for (int j = 0; j < norms.Length; j++) any |= dead[j] = norms[j] == 0f;
+        if (any) group.SetDeadGroups(dead);
     }
 
     public double AfterBackward(StepContext context)
