@@ -21,6 +21,12 @@ public static class GrowlCommand
         var distill = new DistillationOptions("while retraining (stage 2)");
         var l2 = new Option<float>("--l2") { Description = "ℓ2 weight decay in both stages (the paper's \"+ℓ2\" rows use 1e-3; SGD and Adam add it to the gradient, AdamW decays the weights decoupled)." , DefaultValueFactory = _ => 0f };
         var output = new Option<string>("--out") { Description = "Output directory: stage1.ckpt, structure.json, retrained.ckpt, summary.json.", Required = true };
+        var stage1 = new Option<string?>("--stage1")
+        {
+            Description = "Continue this stage-1 checkpoint of an earlier run with the same stage-1 options (model, seed, regularizer) instead of " +
+                "training stage 1: nothing to train when it is finished, so stage 2 can be varied (--clusters, retraining) without repeating stage 1, " +
+                "and an interrupted run can go on. Same result as the uninterrupted run, bit for bit.",
+        };
         var json = CommonOptions.Json();
         var command = new Command("growl", "GrOWL end to end: train with the proximal regularizer, find zero and tied groups, retrain with them enforced.");
         training.AddTo(command);
@@ -31,10 +37,13 @@ public static class GrowlCommand
         distill.AddTo(command);
         command.Options.Add(l2);
         command.Options.Add(output);
+        command.Options.Add(stage1);
         command.Options.Add(json);
         command.SetAction(p => CommonOptions.Run(() =>
         {
             var o = new Output(p.GetValue(json));
+            string? stage1Path = p.GetValue(stage1);
+            if (stage1Path is not null && !File.Exists(stage1Path)) throw new FileNotFoundException($"--stage1: checkpoint '{stage1Path}' does not exist.", stage1Path);
             var (train, test) = TrainingOptions.LoadData(p.GetValue(training.Data));
             var baseRequest = training.Request(p, train, null, null);
             float weightDecay = p.GetValue(l2);
@@ -62,6 +71,7 @@ public static class GrowlCommand
                 Epochs = baseRequest.Epochs, RetrainEpochs = retrainEpochs, BatchSize = baseRequest.BatchSize, Seed = baseRequest.Seed,
                 Init = baseRequest.Init,
                 OutDirectory = p.GetValue(output)!,
+                Stage1Checkpoint = stage1Path,
             };
             o.Info($"GrOWL on [bold]{request.Spec.Name}[/]: {Markup.Escape(request.Regularizer.Describe())}, {request.Epochs} + {request.RetrainEpochs} epochs");
             var result = o.WithProgress("growl", progress => GrowlPipeline.Run(request, train, test,
@@ -103,6 +113,7 @@ public static class GrowlCommand
                 ["groups"] = l.Metrics.Groups, ["zero_groups"] = l.Metrics.ZeroGroups, ["clusters"] = l.Metrics.Clusters,
                 ["sparsity"] = l.Metrics.Sparsity, ["sharing"] = l.Metrics.ParameterSharing, ["compression"] = l.Metrics.Compression,
                 ["preference"] = l.Preference,
+                ["merged"] = l.Merged,
             }).ToArray()),
             ["files"] = new JsonObject { ["stage1"] = r.Stage1Path, ["structure"] = r.StructurePath, ["retrained"] = r.RetrainedPath },
             ["warnings"] = new JsonArray(CollapseWarnings(r).Select(w => (JsonNode)w).ToArray()),
@@ -125,7 +136,7 @@ public static class GrowlCommand
         var table = new Table().AddColumns("layer", "shape", "groups", "zero", "clusters", "sparsity", "sharing", "compression", "AP preference");
         foreach (var l in r.Layers)
             table.AddRow(l.Name, string.Join("×", l.Shape), l.Metrics.Groups.ToString(), l.Metrics.ZeroGroups.ToString(), l.Metrics.Clusters.ToString(),
-                $"{l.Metrics.Sparsity:P1}", $"{l.Metrics.ParameterSharing:F2}", $"{l.Metrics.Compression:F1}×", l.Preference is { } p ? $"{p:G4} (searched)" : "–");
+                $"{l.Metrics.Sparsity:P1}", $"{l.Metrics.ParameterSharing:F2}", $"{l.Metrics.Compression:F1}×", l.Preference is { } p ? $"{p:G4} ({(l.Merged ? "searched; clusters merged to the cap" : "searched")})" : "–");
         o.Console.Write(table);
         o.Console.MarkupLine($"Test accuracy: stage 1 {r.Stage1.Test?.Accuracy:P2}, after retraining [bold green]{r.Stage2.Test?.Accuracy:P2}[/]; " +
             $"{r.UniqueParameters:N0} unique of {r.Parameters:N0} parameters; compression [bold]{r.Total.Compression:F1}×[/] on the regularized layers.");

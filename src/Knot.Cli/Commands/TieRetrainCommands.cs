@@ -40,7 +40,7 @@ public static class TieRetrainCommands
             foreach (var s in structure)
             {
                 var m = s.ToTieMap().Metrics;
-                layersJson.Add(new JsonObject { ["name"] = s.Name, ["groups"] = m.Groups, ["zero_groups"] = m.ZeroGroups, ["clusters"] = m.Clusters, ["sparsity"] = m.Sparsity, ["sharing"] = m.ParameterSharing, ["compression"] = m.Compression, ["preference"] = s.Preference ?? options.Preference });
+                layersJson.Add(new JsonObject { ["name"] = s.Name, ["groups"] = m.Groups, ["zero_groups"] = m.ZeroGroups, ["clusters"] = m.Clusters, ["sparsity"] = m.Sparsity, ["sharing"] = m.ParameterSharing, ["compression"] = m.Compression, ["preference"] = s.Preference ?? options.Preference, ["merged"] = s.Merged == true });
                 table.AddRow(s.Name, m.Groups.ToString(), m.ZeroGroups.ToString(), m.Clusters.ToString(), $"{m.Sparsity:P1}", $"{m.ParameterSharing:F2}", $"{m.Compression:F1}×");
             }
             if (o.Json) o.WriteJson(new JsonObject { ["structure"] = p.GetValue(output), ["layers"] = layersJson });

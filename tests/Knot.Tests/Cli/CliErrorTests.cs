@@ -154,7 +154,9 @@ public sealed class CliErrorTests : IDisposable
         string[] resume = ["train", "--model", "lenet-300-100", "--width", "0.1", "--data", "idx:" + _data, "--epochs", "2", "--batch-size", "32", "--resume", ckpt];
         AssertOneLineError(CliHarness.Run([.. resume, "--out", Out("other.ckpt"), "--reg", "group-lasso", "--lambda1", "0.7"]), ExitCodes.Usage, "regularizer");
         AssertOneLineError(CliHarness.Run([.. resume, "--out", Out("none.ckpt")]), ExitCodes.Usage, "none");
-        Assert.False(File.Exists(Out("other.ckpt")) || File.Exists(Out("none.ckpt")));
+        AssertOneLineError(CliHarness.Run(["train", "--model", "lenet-300-100", "--width", "0.1", "--data", "idx:" + _data, "--epochs", "0", "--batch-size", "32",
+            "--resume", ckpt, "--out", Out("fewer.ckpt"), "--reg", "group-lasso", "--lambda1", "0.5"]), ExitCodes.Usage, "epochs done 1");
+        Assert.False(File.Exists(Out("other.ckpt")) || File.Exists(Out("none.ckpt")) || File.Exists(Out("fewer.ckpt")));
         Assert.Equal(0, CliHarness.Run([.. resume, "--out", Out("same.ckpt"), "--reg", "group-lasso", "--lambda1", "0.5"]).Code);
     }
 

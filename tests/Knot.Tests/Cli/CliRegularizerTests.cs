@@ -176,6 +176,25 @@ public sealed class CliRegularizerTests : IDisposable
     }
 
     [Fact]
+    public void GrowlContinuesAStage1CheckpointAndRefusesAMissingOne()
+    {
+        string[] common = ["growl", "--model", "growl-mnist", "--width", "0.1", "--data", "idx:" + _data, "--epochs", "2", "--retrain-epochs", "1",
+            "--lr", "0.05", "--reg", "group-lasso", "--lambda1", "0.5", "--json"];
+        var first = CliHarness.Run([.. common, "--out", Path.Combine(_dir, "first")]);
+        Assert.True(first.Code == 0, first.Err);
+        var again = CliHarness.Run([.. common, "--stage1", Path.Combine(_dir, "first", "stage1.ckpt"), "--clusters", "3", "--out", Path.Combine(_dir, "again")]);
+        Assert.True(again.Code == 0, again.Err);
+        var summary = System.Text.Json.Nodes.JsonNode.Parse(again.Out)!;
+        Assert.Equal((double)System.Text.Json.Nodes.JsonNode.Parse(first.Out)!["stage1_test_accuracy"]!, (double)summary["stage1_test_accuracy"]!);
+        Assert.InRange((int)summary["layers"]![0]!["clusters"]!, 1, 3);
+
+        var missing = CliHarness.Run([.. common, "--stage1", Path.Combine(_dir, "nope.ckpt"), "--out", Path.Combine(_dir, "missing")]);
+        Assert.Equal(ExitCodes.InputError, missing.Code);
+        Assert.Contains("nope.ckpt", missing.Err, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "missing")));
+    }
+
+    [Fact]
     public void AMissingTeacherIsAnInputErrorThatNamesIt()
     {
         string outDir = Path.Combine(_dir, "no-teacher");

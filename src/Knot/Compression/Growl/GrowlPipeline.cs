@@ -30,10 +30,19 @@ public sealed record GrowlRequest
 
     /// <summary>Directory for stage1.ckpt, structure.json and retrained.ckpt.</summary>
     public required string OutDirectory { get; init; }
+
+    /// <summary>
+    /// A stage-1 checkpoint of an earlier run with the same stage-1 settings (model, seed, regularizer) to continue
+    /// instead of training from scratch: stage 1 resumes it up to <see cref="Epochs"/> (nothing to train when it is
+    /// finished) and is copied to the output directory; stage 2 then runs as asked. The result equals the
+    /// uninterrupted run's bit for bit. Null: train stage 1.
+    /// </summary>
+    public string? Stage1Checkpoint { get; init; }
 }
 
 /// <param name="Preference">The affinity-propagation preference a cluster cap searched (null: none searched).</param>
-public sealed record LayerSummary(string Name, int[] Shape, TyingMetrics Metrics, double? Preference = null);
+/// <param name="Merged">No preference met the cap and the clusters were merged down to it (see <see cref="LayerStructure"/>).</param>
+public sealed record LayerSummary(string Name, int[] Shape, TyingMetrics Metrics, double? Preference = null, bool Merged = false);
 
 public sealed record GrowlResult(TrainResult Stage1, List<LayerStructure> Structure, TrainResult Stage2, List<LayerSummary> Layers,
     long Parameters, long UniqueParameters, string Stage1Path, string StructurePath, string RetrainedPath)
@@ -62,7 +71,7 @@ public static class GrowlPipeline
         var stage1 = TrainingRun.Run(new TrainRequest
         {
             Spec = r.Spec, Optimizer = r.Optimizer, Epochs = r.Epochs, BatchSize = r.BatchSize, Seed = r.Seed, OutPath = stage1Path,
-            Init = r.Init, Metadata = metadata, Augmentation = r.Augmentation,
+            ResumePath = r.Stage1Checkpoint, Init = r.Init, Metadata = metadata, Augmentation = r.Augmentation,
             Hooks = model =>
             {
                 var targets = r.Regularizer.Targets(r.Spec.Name, model);
@@ -84,7 +93,7 @@ public static class GrowlPipeline
             Metadata = RetrainMetadata(metadata, structure, r.RetrainDistillation),
         }, train, test, Stage("retrain", progress), cancellation);
 
-        var layers = structure.Select(s => new LayerSummary(s.Name, s.Shape, s.ToTieMap().Metrics, s.Preference)).ToList();
+        var layers = structure.Select(s => new LayerSummary(s.Name, s.Shape, s.ToTieMap().Metrics, s.Preference, s.Merged == true)).ToList();
         var (parameters, unique) = CountParameters(stage2.Model, structure);
         return new GrowlResult(stage1, structure, stage2, layers, parameters, unique, stage1Path, structurePath, retrainedPath);
     }

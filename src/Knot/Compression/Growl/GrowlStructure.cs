@@ -60,8 +60,12 @@ public sealed record TyingOptions
 
 /// <summary>The structure GrOWL found in one weight: per input group, dead (−1) or its cluster id.</summary>
 /// <param name="Preference">The AP preference that produced the labels, when it was searched (<see cref="TyingOptions.MaxClusters"/>).</param>
+/// <param name="Preference">The affinity-propagation preference a cluster cap searched (null: none searched).</param>
+/// <param name="Merged">True when no preference met the cap and the clusters found at <paramref name="Preference"/> were
+/// merged down to it by average linkage (null: pure affinity propagation).</param>
 public sealed record LayerStructure(string Name, int[] Shape, int[] Labels,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? Preference = null)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? Preference = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? Merged = null)
 {
     public TieMap ToTieMap() => new(new GroupLayout(Shape), Labels);
 }
@@ -88,12 +92,12 @@ public static class GrowlStructure
                 continue;
             }
             int cap = options.MaxClustersFor(name);
-            var (map, preference) = GroupTying.ByAffinityPropagation(p.Value.Data, layout, new AffinityPropagationOptions
+            var (map, preference, merged) = GroupTying.ByAffinityPropagation(p.Value.Data, layout, new AffinityPropagationOptions
             {
                 Preference = options.Preference, Damping = options.Damping, MaxIterations = options.MaxIterations,
                 ConvergenceIterations = options.ConvergenceIterations,
             }, cap, dead);
-            result.Add(new LayerStructure(name, p.Shape.ToArray(), map.Labels.ToArray(), cap > 0 ? preference : null));
+            result.Add(new LayerStructure(name, p.Shape.ToArray(), map.Labels.ToArray(), cap > 0 ? preference : null, merged ? true : null));
         }
         return result;
     }

@@ -23,8 +23,10 @@ public static class GroupTying
         ByAffinityPropagation(weights, layout, options, maxClusters: 0, dead).Map;
 
     /// <param name="maxClusters">If &gt; 0 and the preference gives more clusters than this, the preference is lowered
-    /// until it gives at most this many (<see cref="PreferenceSearch"/>); the preference used is returned.</param>
-    public static (TieMap Map, double Preference) ByAffinityPropagation(ReadOnlySpan<float> weights, GroupLayout layout, AffinityPropagationOptions? options,
+    /// until it gives at most this many (<see cref="PreferenceSearch"/>); the preference used is returned, and Merged
+    /// says that no preference reached the cap and the clusters of the one returned were merged down to it
+    /// (<see cref="ClusterMerging"/>).</param>
+    public static (TieMap Map, double Preference, bool Merged) ByAffinityPropagation(ReadOnlySpan<float> weights, GroupLayout layout, AffinityPropagationOptions? options,
         int maxClusters, ReadOnlySpan<bool> dead = default)
     {
         if (maxClusters < 0) throw new ArgumentOutOfRangeException(nameof(maxClusters), maxClusters, "The cluster cap must be >= 0 (0: none).");
@@ -41,10 +43,10 @@ public static class GroupTying
         }
         if (maxClusters > 0 && groups.Count > 0)
         {
-            var found = PreferenceSearch.AtMost(maxClusters, o.Preference, At);
-            return (TieMap.FromClusters(layout, groups.Groups, found.Result.Labels), found.Preference);
+            var found = PreferenceSearch.AtMost(maxClusters, o.Preference, At, r => ClusterMerging.AverageLinkage(s, groups.Count, r, maxClusters));
+            return (TieMap.FromClusters(layout, groups.Groups, found.Result.Labels), found.Preference, found.Merged);
         }
-        return (TieMap.FromClusters(layout, groups.Groups, At(o.Preference).Labels), o.Preference);
+        return (TieMap.FromClusters(layout, groups.Groups, At(o.Preference).Labels), o.Preference, false);
     }
 
     /// <summary>Ties live groups whose relative distance to their cluster's leader is ≤ tolerance (see <see cref="ToleranceClustering"/>).</summary>

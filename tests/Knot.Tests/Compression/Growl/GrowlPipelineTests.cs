@@ -54,6 +54,60 @@ public sealed class GrowlPipelineTests
         Assert.Equal(0f, watcher.LargestDeadValue);
     }
 
+    [Fact]
+    public void AStage1CheckpointIsContinuedAndGivesTheUninterruptedResultBitForBit()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "knot-growl-stage1-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            GrowlRequest Request(string name, string? stage1 = null) => new()
+            {
+                Spec = Spec("growl-mnist"), Epochs = 3, RetrainEpochs = 1, BatchSize = 32, Seed = 4, OutDirectory = Path.Combine(dir, name),
+                Regularizer = new RegularizerSpec { Kind = "growl", Lambda1 = 5, Lambda2 = 0.05, Every = RegularizerSpec.OncePerEpoch },
+                Tying = new TyingOptions { MaxClusters = 4 }, Optimizer = new OptimizerConfig("sgd", 0.05f), Stage1Checkpoint = stage1,
+            };
+            var full = GrowlPipeline.Run(Request("full"), Train, Test);
+            Assert.True(full.Total.ZeroGroups > 0);
+
+            // A finished stage 1: nothing is trained again, and the copy lands in the new directory.
+            var reused = GrowlPipeline.Run(Request("reused", full.Stage1Path), Train, Test);
+            Assert.True(File.Exists(reused.Stage1Path));
+            Assert.Equal(File.ReadAllText(full.StructurePath), File.ReadAllText(reused.StructurePath));
+            AssertSameWeights(full.RetrainedPath, reused.RetrainedPath);
+
+            // An interrupted stage 1 (cancelled in its second epoch) goes on from its last checkpoint.
+            using var cancel = new CancellationTokenSource();
+            var stopper = new Progress((string stage, TrainingProgress p) => { if (stage == "train" && p.Epoch >= 1) cancel.Cancel(); });
+            Assert.ThrowsAny<OperationCanceledException>(() => GrowlPipeline.Run(Request("cut"), Train, Test, stopper, cancel.Token));
+            string cut = Path.Combine(dir, "cut", "stage1.ckpt");
+            Assert.Equal(1, ModelCheckpoint.Load(cut).EpochsDone);
+            var continued = GrowlPipeline.Run(Request("cut", cut), Train, Test);
+            AssertSameWeights(full.RetrainedPath, continued.RetrainedPath);
+
+            // Another regularizer's stage 1 is refused, not silently continued.
+            var other = Request("other", full.Stage1Path) with { Regularizer = new RegularizerSpec { Kind = "growl", Lambda1 = 6, Lambda2 = 0.05, Every = RegularizerSpec.OncePerEpoch } };
+            Assert.Contains("regularizer", Assert.Throws<ArgumentException>(() => GrowlPipeline.Run(other, Train, Test)).Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private static void AssertSameWeights(string expectedPath, string actualPath)
+    {
+        var a = ModelCheckpoint.Load(expectedPath).Model.NamedParameters().ToList();
+        var b = ModelCheckpoint.Load(actualPath).Model.NamedParameters().ToList();
+        Assert.Equal(a.Select(x => x.Name), b.Select(x => x.Name));
+        for (int i = 0; i < a.Count; i++) Assert.Equal(a[i].Parameter.Value.Data, b[i].Parameter.Value.Data);
+    }
+
+    /// <summary>A synchronous IProgress (System.Progress posts to the thread pool, too late to cancel in the same epoch).</summary>
+    private sealed class Progress(Action<string, TrainingProgress> report) : IProgress<(string, TrainingProgress)>
+    {
+        public void Report((string, TrainingProgress) value) => report(value.Item1, value.Item2);
+    }
+
     /// <summary>After every step, the largest |w| found in a group the prox has declared dead.</summary>
     private sealed class DeadGroupWatcher(ProximalHook hook) : ITrainingHook
     {

@@ -52,6 +52,74 @@ public sealed class PreferenceSearchTests
         Assert.Throws<ArgumentOutOfRangeException>(() => PreferenceSearch.AtMost(0, 0, CountsAs(_ => 1)));
     }
 
+    [Theory]
+    [InlineData(false)] // below the window AP does not converge
+    [InlineData(true)]  // ... or "converges" with every point its own exemplar (runaway availabilities)
+    public void WhenAffinityPropagationStopsSettlingTheWindowAboveIsBisected(bool runawayConverges)
+    {
+        // 6 of 8 points are exemplars down to p = −2, 2 clusters only in (−2.3, −2], nothing meaningful below −2.3.
+        var tried = new List<double>();
+        AffinityPropagationResult At(double p)
+        {
+            tried.Add(p);
+            int k = p > -2 ? 6 : p > -2.3 ? 2 : 0;
+            if (k > 0) return new AffinityPropagationResult(Enumerable.Range(0, k).ToArray(), Enumerable.Range(0, 8).Select(i => i % k).ToArray(), 1, true);
+            return new AffinityPropagationResult([0, 1, 2, 3, 4, 5, 6, 7], [0, 1, 2, 3, 4, 5, 6, 7], 200, runawayConverges);
+        }
+        var o = PreferenceSearch.AtMost(3, 0.6, At);
+        Assert.Equal(2, o.Result.ClusterCount);
+        Assert.InRange(o.Preference, -2.3, -2.0);
+        Assert.False(o.Merged);
+        Assert.True(tried.Count < 40, $"{tried.Count} tries: the doubling should stop once AP stops settling");
+    }
+
+    [Fact]
+    public void ACapNoPreferenceMeetsIsMergedDownToWhenAMergeIsGiven()
+    {
+        AffinityPropagationResult? mergedFrom = null;
+        var o = PreferenceSearch.AtMost(2, 0, p => p > -3 ? CountsAs(_ => 5)(p) : new AffinityPropagationResult([0, 1, 2, 3, 4], [0, 1, 2, 3, 4], 200, false),
+            r => { mergedFrom = r; return new AffinityPropagationResult([0, 3], [0, 0, 0, 1, 1], r.Iterations, true); });
+        Assert.True(o.Merged);
+        Assert.Equal(2, o.Result.ClusterCount);
+        Assert.Equal(5, mergedFrom!.ClusterCount); // the converged result with the fewest clusters was merged
+        Assert.Throws<InvalidOperationException>(() => PreferenceSearch.AtMost(2, 0, CountsAs(_ => 5), r => r)); // a merge that does not merge is caught
+    }
+
+    [Fact]
+    public void AverageLinkageJoinsTheMostSimilarClustersFirstAndIsDeterministic()
+    {
+        // Points 0–1, 2–3 and 4 on a line: similarity −distance. Starting from singletons, two merges join {0,1} and {2,3}.
+        double[] x = [0, 0.1, 1, 1.15, 5];
+        int n = x.Length;
+        var s = new double[n * n];
+        for (int i = 0; i < n; i++) for (int j = 0; j < n; j++) s[i * n + j] = -Math.Abs(x[i] - x[j]);
+        var singletons = new AffinityPropagationResult([0, 1, 2, 3, 4], [0, 1, 2, 3, 4], 1, false);
+        var three = ClusterMerging.AverageLinkage(s, n, singletons, 3);
+        Assert.Equal([0, 0, 1, 1, 2], three.Labels);
+        Assert.Equal([0, 2, 4], three.Exemplars);
+        Assert.True(three.Converged);
+        Assert.Equal([0, 0, 0, 0, 1], ClusterMerging.AverageLinkage(s, n, singletons, 2).Labels);
+        Assert.Equal([0, 0, 0, 0, 0], ClusterMerging.AverageLinkage(s, n, three, 1).Labels);
+        Assert.Equal(three.Labels, ClusterMerging.AverageLinkage(s, n, three, 4).Labels); // already under the cap: unchanged
+        Assert.Throws<ArgumentException>(() => ClusterMerging.AverageLinkage(s, n - 1, singletons, 2));
+    }
+
+    [Fact]
+    public void TinyCapsOnRealGroupsAlwaysHold()
+    {
+        // Many weakly related groups: AP stops finding exemplars before it gets down to 1–2 clusters, so the cap
+        // relies on the merge (this failed with an internal error before).
+        var rng = new KnotRandom(5);
+        var layout = new GroupLayout(8, 300);
+        var w = new float[layout.Size];
+        for (int i = 0; i < w.Length; i++) w[i] = (float)rng.NextNormal();
+        foreach (int cap in new[] { 1, 2, 3 })
+        {
+            var (map, _, _) = GroupTying.ByAffinityPropagation(w, layout, new AffinityPropagationOptions(), maxClusters: cap);
+            Assert.InRange(map.ClusterCount, 1, cap);
+        }
+    }
+
     /// <summary>Six noisy copies of each of eight prototypes: a cap of 4 must merge prototypes, and copies stay together.</summary>
     [Fact]
     public void CapsRealAffinityPropagationOnGroupsAndReportsThePreference()
@@ -66,7 +134,8 @@ public sealed class PreferenceSearchTests
         Assert.Equal(8, free.Map.ClusterCount);
         Assert.Equal(0.6, free.Preference);
 
-        var (capped, preference) = GroupTying.ByAffinityPropagation(w, layout, new AffinityPropagationOptions(), maxClusters: 4);
+        var (capped, preference, merged) = GroupTying.ByAffinityPropagation(w, layout, new AffinityPropagationOptions(), maxClusters: 4);
+        Assert.False(merged);
         Assert.InRange(capped.ClusterCount, 1, 4);
         Assert.True(preference < 0.6);
         for (int j = 0; j < 48; j++) Assert.Equal(capped.Labels[j % 8], capped.Labels[j]);
