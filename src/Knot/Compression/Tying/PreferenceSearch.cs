@@ -39,11 +39,10 @@ public static class PreferenceSearch
         var first = clusterAt(preference);
         if (first.ClusterCount <= maxClusters) return new Outcome(first, preference, tries);
 
-        // high: a preference with too many clusters; low: one with at most the cap (once found).
-        double high = preference, step = 1, low = preference - step;
+        double high = preference, step = 1, low = preference - step; // high: too many clusters; low: at most the cap
         AffinityPropagationResult? best = null, fewest = first.Converged ? first : null;
-        double bestPreference = low, fewestPreference = preference;
-        double? unsettled = null; // the highest preference below `high` where AP stopped settling
+        double bestPreference = low, fewestPreference = preference, settledHigh = preference;
+        double? unsettled = null; // the highest preference below settledHigh where AP stopped settling
         int unsettledInARow = 0;
         // AP has stopped settling: no convergence, or — far below the useful range, where the availabilities run away —
         // every point its own exemplar although a higher preference gave fewer clusters.
@@ -53,12 +52,14 @@ public static class PreferenceSearch
         {
             var r = clusterAt(low);
             tries++;
-            if (r.ClusterCount <= maxClusters) { (best, bestPreference) = (r, low); break; }
+            // On success the loop's step still runs, so `low` ends one doubling below the preference found and the
+            // bisection below starts from there. Kept as it is: the documented cluster-cap results depend on the exact
+            // sequence of preferences tried.
+            if (r.ClusterCount <= maxClusters) { (best, bestPreference) = (r, low); continue; }
+            high = low;
             if (!Unsettled(r))
             {
-                high = low;
-                unsettledInARow = 0;
-                unsettled = null;
+                (settledHigh, unsettled, unsettledInARow) = (low, null, 0);
                 if (fewest is null || r.ClusterCount < fewest.ClusterCount) (fewest, fewestPreference) = (r, low);
                 continue;
             }
@@ -67,6 +68,8 @@ public static class PreferenceSearch
         }
         if (best is null && fewest is not null && unsettled is double bottom)
         {
+            // The cap lies, if anywhere, between the last settled preference and the zone where AP stopped settling.
+            high = settledHigh;
             for (int b = 0; b < BisectionSteps && best is null; b++)
             {
                 double mid = 0.5 * (bottom + high);
