@@ -40,6 +40,20 @@ public sealed class PreferenceSearchTests
     }
 
     [Fact]
+    public void TheSequenceOfPreferencesTriedIsFixed()
+    {
+        // Documented cluster-cap results (BENCHMARKS.md) depend on exactly these steps: doubling, then bisection from one
+        // doubling below the first preference under the cap.
+        static int Count(double p) => Math.Max(1, (int)Math.Floor(40 + 10 * p));
+        var tried = new List<double>();
+        PreferenceSearch.AtMost(32, 0.6, CountsAs(Count, tried));
+        Assert.Equal([0.6, -0.4, -1.4, -1.9, -1.15, -0.7749999999999999], tried);
+        tried.Clear();
+        PreferenceSearch.AtMost(3, 0.6, CountsAs(Count, tried));
+        Assert.Equal([0.6, -0.4, -1.4, -3.4, -7.4, -9.4, -6.4, -4.9, -4.15, -3.7750000000000004, -3.5875000000000004, -3.6812500000000004], tried);
+    }
+
+    [Fact]
     public void ANonConvergedRunCountsAsTooManyAndAHopelessSearchSaysSo()
     {
         var o = PreferenceSearch.AtMost(2, 0, p => p > -5
