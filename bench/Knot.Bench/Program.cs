@@ -14,6 +14,7 @@ public static class Program
         ("kernels", "LeNet-5-Caffe pooling and convolution kernel times, median and best (see KernelBench)", KernelBench.Run),
         ("conv", "LeNet-5-Caffe conv chunk sizes and conv/pool kernel times (see ConvBenchmark)", _ => { ConvBenchmark.Run(Console.Out); return 0; }),
         ("prox", "GrOWL prox vs memory-bound floor (see ProxBenchmark)", _ => { ProxBenchmark.Run(Console.Out); return 0; }),
+        ("ap", "affinity propagation message round, vector passes vs the plain-loop reference (see ApBenchmark)", _ => { ApBenchmark.Run(Console.Out); return 0; }),
     ];
 
     public static int Main(string[] args)
