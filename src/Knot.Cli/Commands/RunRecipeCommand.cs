@@ -20,17 +20,28 @@ public static class RunRecipeCommand
         var file = new Argument<string>("recipe") { Description = "YAML recipe file (see recipes/)." };
         var set = new Option<string[]>("--set") { Description = "Override a recipe variable: --set seed=2 (repeatable).", AllowMultipleArgumentsPerToken = true };
         var dryRun = new Option<bool>("--dry-run") { Description = "Print the commands without running them." };
-        var command = new Command("run-recipe", "Run the steps of a YAML recipe (a whole experiment).") { file, set, dryRun };
+        var from = new Option<int>("--from")
+        {
+            Description = "Start at this step (1-based, as the progress lines number them): after an interruption, the steps before it are done.",
+            DefaultValueFactory = _ => 1,
+        };
+        var command = new Command("run-recipe", "Run the steps of a YAML recipe (a whole experiment).") { file, set, dryRun, from };
         command.SetAction(p => CommonOptions.Run(() =>
         {
             string path = p.GetValue(file)!;
             var steps = Parse(path, p.GetValue(set) ?? []);
-            foreach (var argv in steps)
+            int first = p.GetValue(from);
+            if (first < 1 || first > steps.Count) throw new UsageException($"--from must be a step of the recipe, 1 to {steps.Count}, got {first}.");
+            for (int i = first - 1; i < steps.Count; i++)
             {
-                Console.Error.WriteLine("$ knot " + string.Join(' ', argv.Select(Quote)));
+                Console.Error.WriteLine($"[{i + 1}/{steps.Count}] $ knot " + string.Join(' ', steps[i].Select(Quote)));
                 if (p.GetValue(dryRun)) continue;
-                int code = root().Parse(argv).Invoke();
-                if (code != ExitCodes.Success) return code;
+                int code = root().Parse(steps[i]).Invoke();
+                if (code != ExitCodes.Success)
+                {
+                    Console.Error.WriteLine($"knot: step {i + 1} of {steps.Count} failed (exit code {code}); after fixing it, go on with --from {i + 1}.");
+                    return code;
+                }
             }
             return ExitCodes.Success;
         }));

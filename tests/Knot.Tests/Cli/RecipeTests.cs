@@ -51,6 +51,40 @@ public sealed class RecipeTests
     }
 
     [Fact]
+    public void ARecipeNumbersItsStepsStopsAtTheFirstFailureAndGoesOnFromAGivenStep()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "knot-recipe-from-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var (_, checkpoint) = CliHarness.TinyTrainedCheckpoint(dir);
+            var path = Write($"""
+                steps:
+                  - name: broken
+                    command: knot inspect {Path.Combine(dir, "missing.ckpt")}
+                  - name: fine
+                    command: knot inspect {checkpoint} --json
+                """);
+            try
+            {
+                var failed = CliHarness.Run("run-recipe", path);
+                Assert.Equal(ExitCodes.InputError, failed.Code);
+                Assert.Contains("[1/2] $ knot inspect", failed.Err, StringComparison.Ordinal);
+                Assert.Contains("step 1 of 2 failed", failed.Err, StringComparison.Ordinal);
+                Assert.DoesNotContain("[2/2]", failed.Err, StringComparison.Ordinal);
+
+                var resumed = CliHarness.Run("run-recipe", path, "--from", "2");
+                Assert.True(resumed.Code == 0, resumed.Err);
+                Assert.DoesNotContain("[1/2]", resumed.Err, StringComparison.Ordinal);
+                Assert.Contains("[2/2] $ knot inspect", resumed.Err, StringComparison.Ordinal);
+
+                Assert.Equal(ExitCodes.Usage, CliHarness.Run("run-recipe", path, "--from", "3").Code);
+            }
+            finally { File.Delete(path); }
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [Fact]
     public void UndefinedVariableAndBadYamlAreClearErrors()
     {
         var undefined = Write("steps:\n  - train: { seed: \"${nope}\" }\n");
