@@ -77,7 +77,7 @@ public static class GrowlCommand
             var result = o.WithProgress("growl", progress => GrowlPipeline.Run(request, train, test,
                 progress is null ? null : new Progress2(progress)));
             var summary = Summary(result);
-            foreach (var warning in CollapseWarnings(result)) Output.Warn(warning);
+            foreach (var warning in CollapseWarnings(result.Layers.Select(l => (l.Name, l.Metrics)))) Output.Warn(warning);
             Storage.Common.AtomicFile.Write(Path.Combine(request.OutDirectory, "summary.json"),
                 s => s.Write(System.Text.Encoding.UTF8.GetBytes(Output.Serialize(summary.DeepClone()))));
             if (o.Json) o.WriteJson(summary);
@@ -116,17 +116,21 @@ public static class GrowlCommand
                 ["merged"] = l.Merged,
             }).ToArray()),
             ["files"] = new JsonObject { ["stage1"] = r.Stage1Path, ["structure"] = r.StructurePath, ["retrained"] = r.RetrainedPath },
-            ["warnings"] = new JsonArray(CollapseWarnings(r).Select(w => (JsonNode)w).ToArray()),
+            ["warnings"] = new JsonArray(CollapseWarnings(r.Layers.Select(l => (l.Name, l.Metrics))).Select(w => (JsonNode)w).ToArray()),
         };
     }
+
+    /// <summary>The affinity-propagation preference for a table: the one a cluster cap searched, else <paramref name="otherwise"/>.</summary>
+    public static string PreferenceCell(double? searched, bool merged, string otherwise) =>
+        searched is { } p ? $"{p:G4} ({(merged ? "searched; clusters merged to the cap" : "searched")})" : otherwise;
 
     /// <summary>
     /// A regularized layer whose every input group died in stage 1 passes nothing on: in a plain feed-forward network the
     /// retrained model can only guess (growl-mnist past the λ cliff ends at 11% accuracy), so say so instead of leaving
     /// it to be read from the table. Not an error: in a residual network a dead branch is legitimate structured pruning.
     /// </summary>
-    public static IEnumerable<string> CollapseWarnings(GrowlResult r) =>
-        r.Layers.Where(l => l.Metrics.Groups > 0 && l.Metrics.ZeroGroups == l.Metrics.Groups).Select(l =>
+    public static IEnumerable<string> CollapseWarnings(IEnumerable<(string Name, Knot.Compression.Tying.TyingMetrics Metrics)> layers) =>
+        layers.Where(l => l.Metrics.Groups > 0 && l.Metrics.ZeroGroups == l.Metrics.Groups).Select(l =>
             $"stage 1 zeroed all {l.Metrics.Groups} input groups of {l.Name}: the layer passes nothing on. The regularizer is too strong " +
             "for this schedule: lower --lambda1/--lambda2, or, for a layer followed by BatchNorm, add --preserve-scale " +
             "(BENCHMARKS.md, \"The cause, and --preserve-scale\").");
@@ -136,7 +140,7 @@ public static class GrowlCommand
         var table = new Table().AddColumns("layer", "shape", "groups", "zero", "clusters", "sparsity", "sharing", "compression", "AP preference");
         foreach (var l in r.Layers)
             table.AddRow(l.Name, string.Join("×", l.Shape), l.Metrics.Groups.ToString(), l.Metrics.ZeroGroups.ToString(), l.Metrics.Clusters.ToString(),
-                $"{l.Metrics.Sparsity:P1}", $"{l.Metrics.ParameterSharing:F2}", $"{l.Metrics.Compression:F1}×", l.Preference is { } p ? $"{p:G4} ({(l.Merged ? "searched; clusters merged to the cap" : "searched")})" : "–");
+                $"{l.Metrics.Sparsity:P1}", $"{l.Metrics.ParameterSharing:F2}", $"{l.Metrics.Compression:F1}×", PreferenceCell(l.Preference, l.Merged, "–"));
         o.Console.Write(table);
         o.Console.MarkupLine($"Test accuracy: stage 1 {r.Stage1.Test?.Accuracy:P2}, after retraining [bold green]{r.Stage2.Test?.Accuracy:P2}[/]; " +
             $"{r.UniqueParameters:N0} unique of {r.Parameters:N0} parameters; compression [bold]{r.Total.Compression:F1}×[/] on the regularized layers.");
