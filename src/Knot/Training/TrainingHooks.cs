@@ -21,6 +21,13 @@ public interface ITrainingHook
     void AfterEpoch(EpochRecord record) { }
 
     /// <summary>
+    /// Once, before the first step, when the run continues a checkpoint (resume): rebuild state the checkpoint does not
+    /// hold from the weights it does, so the run goes on exactly as if it had not stopped. Not called for a run that
+    /// merely starts from other weights (a warm start), which begins afresh.
+    /// </summary>
+    void Resuming() { }
+
+    /// <summary>
     /// True when this epoch's last step changed weights after the forward pass in a way that leaves BatchNorm running
     /// statistics stale (a once-per-epoch proximal step); the trainer then re-estimates them
     /// (<see cref="BatchNormCalibration"/>) before it evaluates.

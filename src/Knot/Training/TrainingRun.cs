@@ -89,6 +89,7 @@ public static class TrainingRun
         { Progress = progress };
         trainer.History.AddRange(history);
         if (request.Hooks is not null) trainer.Hooks.AddRange(request.Hooks(model));
+        if (resumed is not null) foreach (var hook in trainer.Hooks) hook.Resuming();
         if (request.OutPath is not null)
         {
             trainer.EpochCompleted = record => ModelCheckpoint.Save(request.OutPath, request.Spec, model, record.Epoch, request.Seed,

@@ -45,16 +45,20 @@ public sealed class ProximalHook : ITrainingHook
             _keepScales[t] = layout is null ? [] : new float[layout.GroupCount];
             _rowScratch[t] = layout is null || layout.Inner == 1 ? [] : new float[layout.RowStride];
             _scalesForDeadCount[t] = -1;
-            if (group is not null) AdoptZeroGroupsAsDead(group, _targets[t].Parameter.Value.Data);
         }
     }
 
     /// <summary>
-    /// Groups that are exactly zero when the hook starts are dead from the first step. A resumed run needs it (the
-    /// groups its first part killed must stay masked, or they regrow until the next prox and the run no longer
-    /// matches the uninterrupted one); a fresh initialisation has no zero group, and one started from a model with
-    /// removed inputs keeps them removed — "masked for good" either way.
+    /// A resumed run: the groups its first part killed are exactly zero in the checkpoint and must stay masked, or they
+    /// regrow until the next prox and the run no longer matches the uninterrupted one. (A warm start — e.g. a λ sweep
+    /// continuing from a stronger λ's weights — does not call this, so its zero groups may come back.)
     /// </summary>
+    public void Resuming()
+    {
+        foreach (var (_, p, op) in _targets)
+            if (op is IGroupProximalOperator group) AdoptZeroGroupsAsDead(group, p.Value.Data);
+    }
+
     private static void AdoptZeroGroupsAsDead(IGroupProximalOperator group, ReadOnlySpan<float> weights)
     {
         var norms = new float[group.Layout.GroupCount]; // once, at construction: not on the training path

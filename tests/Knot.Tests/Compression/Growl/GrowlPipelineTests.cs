@@ -55,6 +55,22 @@ public sealed class GrowlPipelineTests
     }
 
     [Fact]
+    public void ZeroGroupsAreDeadFromTheStartOnlyWhenARunResumes()
+    {
+        var model = ModelZoo.Create(Spec("growl-mnist"), new KnotRandom(1));
+        var reg = new RegularizerSpec { Kind = "group-lasso", Lambda1 = 1 };
+        var targets = reg.Targets("growl-mnist", model);
+        var w = targets[0].Parameter;
+        for (int o = 0; o < w.Shape[0]; o++) w.Value.Data[o * w.Shape[1] + 5] = 0f; // input 5 removed
+        var hook = new ProximalHook(reg, targets, stepsPerEpoch: 16);
+        var op = (Knot.Compression.Proximal.IGroupProximalOperator)hook.Targets[0].Operator;
+        Assert.Equal(0, op.DeadCount); // a warm start (e.g. a λ sweep's next point): the input may come back
+        hook.Resuming();
+        Assert.Equal(1, op.DeadCount); // a resumed run: it stays removed, as in the run that removed it
+        Assert.True(op.DeadGroups[5]);
+    }
+
+    [Fact]
     public void AStage1CheckpointIsContinuedAndGivesTheUninterruptedResultBitForBit()
     {
         var dir = Path.Combine(Path.GetTempPath(), "knot-growl-stage1-" + Guid.NewGuid().ToString("N"));
