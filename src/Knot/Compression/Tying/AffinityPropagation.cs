@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using Knot.Tensors;
 
 namespace Knot.Compression.Tying;
@@ -86,18 +85,16 @@ public static class AffinityPropagation
             for (int i = 0; i < s.Length; i++) s[i] += (options.NoiseScale * Math.Abs(s[i]) + 1e-300) * rng.NextNormal();
         }
 
-        var r = new double[n * n];
-        var a = new double[n * n];
+        var messages = new AffinityMessages(s, n, options.Damping, AffinityMessages.PartsFor(n));
+        double[] r = messages.R, a = messages.A;
         var exemplar = new bool[n];
         var history = new bool[n, options.ConvergenceIterations]; // ring buffer of "is exemplar" per point
         int convit = options.ConvergenceIterations;
-        double damp = options.Damping, keep = 1 - damp;
         bool converged = false;
         int it;
-        var scratch = new MessageScratch(n);
         for (it = 0; it < options.MaxIterations; it++)
         {
-            UpdateMessages(s, r, a, n, damp, scratch);
+            messages.Update();
 
             int count = 0;
             for (int k = 0; k < n; k++)
@@ -115,64 +112,6 @@ public static class AffinityPropagation
         }
         if (!converged) return Singletons(n, it, converged: false);
         return Assign(s, n, exemplar, it);
-    }
-
-    internal sealed class MessageScratch(int n)
-    {
-        public readonly double[] ColumnSums = new double[n], Fresh = new double[n], Positive = new double[n];
-    }
-
-    /// <summary>
-    /// One damped round of messages, in vector passes with the plain loops' exact per-element operations (no fused
-    /// multiply-add, the same summation order per column), so the result is bit for bit
-    /// <see cref="Kernels.Reference.ReferenceAffinityPropagation.UpdateMessages"/>'s (tested).
-    /// </summary>
-    internal static void UpdateMessages(double[] s, double[] r, double[] a, int n, double damp, MessageScratch scratch)
-    {
-        double keep = 1 - damp;
-        var fresh = scratch.Fresh.AsSpan();
-        var colSum = scratch.ColumnSums.AsSpan();
-        // Responsibilities: r(i,k) ← s(i,k) − max_{k'≠k} (a(i,k') + s(i,k')).
-        for (int i = 0; i < n; i++)
-        {
-            var sRow = s.AsSpan(i * n, n);
-            TensorPrimitives.Add(a.AsSpan(i * n, n), sRow, fresh);
-            int arg = TensorPrimitives.IndexOfMax<double>(fresh);
-            double max1 = fresh[arg];
-            double max2 = double.NegativeInfinity;
-            if (arg > 0) max2 = TensorPrimitives.Max<double>(fresh[..arg]);
-            if (arg < n - 1) max2 = Math.Max(max2, TensorPrimitives.Max<double>(fresh[(arg + 1)..]));
-            TensorPrimitives.Subtract(sRow, max1, fresh);
-            fresh[arg] = sRow[arg] - max2;
-            Damp(r.AsSpan(i * n, n), fresh, damp, keep);
-        }
-        // Availabilities: a(i,k) ← min(0, r(k,k) + Σ_{i'∉{i,k}} max(0, r(i',k))), a(k,k) ← Σ_{i'≠k} max(0, r(i',k)).
-        colSum.Clear();
-        for (int i = 0; i < n; i++)
-        {
-            var rRow = r.AsSpan(i * n, n);
-            double own = colSum[i] + rRow[i];
-            TensorPrimitives.Max(rRow, 0.0, scratch.Positive);
-            TensorPrimitives.Add(colSum, scratch.Positive, colSum);
-            colSum[i] = own;
-        }
-        for (int i = 0; i < n; i++)
-        {
-            var rRow = r.AsSpan(i * n, n);
-            TensorPrimitives.Max(rRow, 0.0, fresh);
-            TensorPrimitives.Subtract(colSum, fresh, fresh);
-            TensorPrimitives.Min(fresh, 0.0, fresh);
-            fresh[i] = colSum[i] - rRow[i];
-            Damp(a.AsSpan(i * n, n), fresh, damp, keep);
-        }
-    }
-
-    /// <summary>message ← damp·message + keep·fresh, as two roundings like the scalar expression (fresh is overwritten).</summary>
-    private static void Damp(Span<double> message, Span<double> fresh, double damp, double keep)
-    {
-        TensorPrimitives.Multiply(message, damp, message);
-        TensorPrimitives.Multiply(fresh, keep, fresh);
-        TensorPrimitives.Add(message, fresh, message);
     }
 
     /// <summary>Every point stayed an exemplar, or stayed a non-exemplar, over the whole window.</summary>

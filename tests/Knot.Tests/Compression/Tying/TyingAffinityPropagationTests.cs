@@ -36,26 +36,27 @@ public sealed class TyingAffinityPropagationTests
     /// <summary>The vector message passes equal the plain loops bit for bit, round after round (so clusters, iteration
     /// counts and convergence are the reference's), including rows with tied maxima and exact zeros.</summary>
     [Theory]
-    [InlineData(2, 0.5, 0.6)]
-    [InlineData(3, 0.9, -1.0)]
-    [InlineData(17, 0.5, 0.6)]
-    [InlineData(64, 0.7, -3.0)]
-    [InlineData(131, 0.5, -200.0)] // far below the useful range: the availabilities run away
-    public void MessagePassesMatchThePlainLoopsBitForBit(int n, double damping, double preference)
+    [InlineData(2, 0.5, 0.6, 1)]
+    [InlineData(3, 0.9, -1.0, 2)]
+    [InlineData(17, 0.5, 0.6, 3)]
+    [InlineData(64, 0.7, -3.0, 1)]
+    [InlineData(64, 0.7, -3.0, 4)]
+    [InlineData(131, 0.5, -200.0, 2)] // far below the useful range: the availabilities run away
+    public void MessagePassesMatchThePlainLoopsBitForBit(int n, double damping, double preference, int parts)
     {
         var rng = new KnotRandom((ulong)(n * 31 + 7));
         var s = new double[n * n];
         for (int i = 0; i < s.Length; i++) s[i] = Math.Round(rng.NextNormal(), i % 3 == 0 ? 1 : 12); // coarse values: ties in rows
         for (int i = 0; i < n; i++) s[i * n + i] = preference;
         if (n > 2) s[1] = 0.0;
-        double[] r = new double[n * n], a = new double[n * n], rRef = new double[n * n], aRef = new double[n * n];
-        var scratch = new AffinityPropagation.MessageScratch(n);
+        double[] rRef = new double[n * n], aRef = new double[n * n];
+        var messages = new AffinityMessages(s, n, damping, parts);
         for (int round = 0; round < 25; round++)
         {
-            AffinityPropagation.UpdateMessages(s, r, a, n, damping, scratch);
+            messages.Update();
             Knot.Kernels.Reference.ReferenceAffinityPropagation.UpdateMessages(s, rRef, aRef, n, damping);
-            Assert.Equal(rRef, r);
-            Assert.Equal(aRef, a);
+            Assert.Equal(rRef, messages.R);
+            Assert.Equal(aRef, messages.A);
         }
     }
 
