@@ -14,6 +14,7 @@ public static class ErrorReporter
             UsageException => (ExitCodes.Usage, "invalid option"),
             ArgumentException => (ExitCodes.Usage, "invalid value"),
             FileNotFoundException or DirectoryNotFoundException or InvalidDataException or IOException or UnauthorizedAccessException or EndOfStreamException
+                or Knot.Compression.Growl.DeadLayerException
                 => (ExitCodes.InputError, "input error"),
             _ => (ExitCodes.Internal, "internal error"),
         };

@@ -40,7 +40,8 @@ public static class GrowlReport
         var report = new HtmlReport($"Knot report: {spec.Name}, GrOWL", $"{directory}: {stage1.EpochsDone} training + {retrained.EpochsDone} retraining epochs, seed {stage1.Seed}");
         long dense = retrained.Model.ParameterCount();
         // Residual networks keep their constrained form (no finalize, no .knot): their report has no per-layer encodings.
-        var pack = InMemoryPack.TryPack(retrained.Model, spec, structure, "retrained.ckpt (packed)");
+        var pack = InMemoryPack.TryPack(retrained.Model, spec, structure, "retrained.ckpt (packed)", out string? whyNot);
+        string? whyNoFile = whyNot?.TrimEnd('.', ' ');
         var (finalized, file) = (pack?.Model, pack?.File);
         var stage1File = InMemoryPack.TryPack(stage1.Model, spec, null, "stage1.ckpt (packed)")?.File;
         double? stage1Acc = stage1.History.LastOrDefault()?.TestAccuracy, finalAcc = retrained.History.LastOrDefault()?.TestAccuracy;
@@ -55,15 +56,18 @@ public static class GrowlReport
             ("model", $"{spec.Name} (width {spec.Width})"),
             ("regularizer", stage1.Checkpoint.Metadata.TryGetValue("regularizer", out var reg) ? reg : "–"),
             ("test accuracy", $"stage 1 {RunFigures.Percent(stage1Acc)}, after retraining {RunFigures.Percent(finalAcc)}"),
-            ("file", file is null ? $"{spec.Name} is not a plain sequential network: no finalized .knot ({RunFigures.Bytes(4 * dense)} dense)"
+            ("file", file is null ? $"{whyNoFile}: no finalized .knot ({RunFigures.Bytes(4 * dense)} dense)"
                 : $"{RunFigures.Bytes(file.FileBytes)} finalized .knot (packed in memory) vs {RunFigures.Bytes(4 * dense)} dense: {RunFigures.Ratio(4.0 * dense / file.FileBytes)}"),
         };
         foreach (var l in structure)
         {
             var m = l.ToTieMap().Metrics;
-            facts.Add((l.Name, $"{m.ZeroGroups} of {m.Groups} groups zero ({m.Sparsity:P1}), {m.Clusters} clusters, sharing {m.ParameterSharing:F2}, compression {RunFigures.Ratio(m.Compression)}"));
+            string searched = l.Preference is { } p ? $", AP preference {p:G4} (searched for the cluster cap{(l.Merged == true ? "; clusters then merged down to it" : "")})" : "";
+            facts.Add((l.Name, $"{m.ZeroGroups} of {m.Groups} groups zero ({m.Sparsity:P1}), {m.Clusters} clusters, sharing {m.ParameterSharing:F2}, compression {RunFigures.Ratio(m.Compression)}{searched}"));
         }
         if (summary?["unique_parameters"] is JsonNode u) facts.Add(("unique parameters", $"{u} of {summary["parameters"]}"));
+        if (summary?["warnings"] is JsonArray warnings)
+            foreach (var w in warnings) if (w?.GetValue<string>() is { } text) facts.Add(("warning", text));
         report.Section("Summary").Facts(facts);
 
         var history = stage1.History.Concat(retrained.History).ToList();
@@ -74,7 +78,7 @@ public static class GrowlReport
             report.Section("Layers").Paragraph("After finalizing: removed inputs are dropped and tied inputs summed, so a GrOWL layer's stored shape is smaller than its original shape. FLOPs count 2 × multiply-adds of non-zero weights per sample.")
                 .Table(LayerAnalysis.Headers, LayerAnalysis.Cells(LayerAnalysis.Rows(spec, finalized, file, structure)));
         else
-            report.Section("Layers").Paragraph($"{spec.Name} is not a plain sequential network, so it is not finalized or packed; its regularized layers are described below.");
+            report.Section("Layers").Paragraph($"{whyNoFile}, so the network is not finalized or packed; its regularized layers are described below.");
 
         var stage1Weights = stage1.Model.NamedParameters().ToDictionary(p => p.Name, p => p.Parameter, StringComparer.Ordinal);
         foreach (var layer in structure)

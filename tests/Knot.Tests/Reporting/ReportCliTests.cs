@@ -81,6 +81,21 @@ public sealed partial class ReportCliTests : IDisposable
     }
 
     [Fact]
+    public void GrowlReportNamesTheSearchedPreferenceAndACollapsedLayer()
+    {
+        string capped = P("growl-capped");
+        Ok(CliHarness.Run("growl", "--model", "growl-mnist", "--width", "0.1", "--data", "idx:" + _data, "--epochs", "2", "--retrain-epochs", "1",
+            "--lr", "0.05", "--lambda1", "0.5", "--lambda2", "0.01", "--clusters", "3", "--out", capped));
+        Assert.Contains("(searched for the cluster cap", Report(capped, "line"), StringComparison.Ordinal);
+
+        string collapsed = P("growl-collapsed");
+        Ok(CliHarness.Run("growl", "--model", "growl-mnist", "--width", "0.1", "--data", "idx:" + _data, "--epochs", "1", "--retrain-epochs", "1",
+            "--reg", "group-lasso", "--lambda1", "100000", "--out", collapsed));
+        string html = Report(collapsed, "line");
+        Assert.Contains("zeroed all 784 input groups of fc1.weight", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void SoftSharingReportHasMixtureHistogramsBeforeAndAfter()
     {
         string baseCkpt = Train("base.ckpt");

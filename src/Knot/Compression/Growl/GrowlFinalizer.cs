@@ -77,7 +77,7 @@ public static class GrowlFinalizer
         if (inputs != map.GroupCount) throw new InvalidDataException($"Structure for '{name}' has {map.GroupCount} groups, the layer has {inputs} inputs.");
         var kept = Enumerable.Range(0, inputs).Where(j => map.Labels[j] >= 0).ToArray();
         if (kept.Length == 0)
-            throw new InvalidDataException($"Every input group of '{name}' is zero, so the network's output no longer depends on its input; use a smaller λ.");
+            throw new DeadLayerException($"Every input group of '{name}' is zero, so the network's output no longer depends on its input; use a smaller λ.");
         bool anyTies = map.ClusterCount < kept.Length;
         var (producer, spatial) = FindProducer(layers, index, inputs);
 
@@ -251,3 +251,6 @@ public static class GrowlFinalizer
         return r;
     }
 }
+
+/// <summary>A layer has no live input left, so there is no network to finalize (its output would ignore the input).</summary>
+public sealed class DeadLayerException(string message) : Exception(message);
