@@ -64,9 +64,9 @@ public static class TrainingRun
                 throw new InvalidDataException($"{Path.GetFileName(request.ResumePath)} holds model {resumed.Spec.Name} (width {resumed.Spec.Width}) but {request.Spec.Name} (width {request.Spec.Width}) was requested.");
             if (resumed.Seed != request.Seed)
                 throw new ArgumentException($"--seed {request.Seed} differs from the resumed run's seed {resumed.Seed}; a resumed run must keep its seed.");
-            string? before = resumed.Checkpoint.Metadata.GetValueOrDefault("regularizer"), now = request.Metadata?.GetValueOrDefault("regularizer");
             if (resumed.EpochsDone > request.Epochs)
                 throw new ArgumentException($"{Path.GetFileName(request.ResumePath)}: epochs done {resumed.EpochsDone}, more than the {request.Epochs} asked for (--epochs).");
+            string? before = resumed.Checkpoint.Metadata.GetValueOrDefault("regularizer"), now = request.Metadata?.GetValueOrDefault("regularizer");
             if (before != now)
                 throw new ArgumentException($"The regularizer ({now ?? "none"}) differs from the resumed run's ({before ?? "none"}); a resumed run must keep its regularizer.");
             model = resumed.Model;

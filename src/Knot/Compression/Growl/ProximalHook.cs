@@ -40,8 +40,7 @@ public sealed class ProximalHook : ITrainingHook
         _biases = _targets.Select(t => spec.PreserveScale ? RegularizerSpec.BiasOf(model!, t.Name) : null).ToArray();
         for (int t = 0; t < _targets.Length; t++)
         {
-            var group = _targets[t].Operator as IGroupProximalOperator;
-            var layout = group?.Layout;
+            var layout = (_targets[t].Operator as IGroupProximalOperator)?.Layout;
             _keepScales[t] = layout is null ? [] : new float[layout.GroupCount];
             _rowScratch[t] = layout is null || layout.Inner == 1 ? [] : new float[layout.RowStride];
             _scalesForDeadCount[t] = -1;
@@ -61,7 +60,7 @@ public sealed class ProximalHook : ITrainingHook
 
     private static void AdoptZeroGroupsAsDead(IGroupProximalOperator group, ReadOnlySpan<float> weights)
     {
-        var norms = new float[group.Layout.GroupCount]; // once, at construction: not on the training path
+        var norms = new float[group.Layout.GroupCount]; // once, before the first step: not on the training path
         group.Layout.Norms(weights, norms);
         var dead = new bool[norms.Length];
         bool any = false;
