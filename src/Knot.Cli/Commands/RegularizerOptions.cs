@@ -73,10 +73,11 @@ public sealed class TyingCliOptions
     public Option<int> Convergence { get; } = new("--convergence") { Description = "Stop after this many iterations without change.", DefaultValueFactory = _ => 15 };
     public Option<double> Tolerance { get; } = new("--tolerance") { Description = "With --tie-method tolerance: relative distance under which groups are tied.", DefaultValueFactory = _ => 0.05 };
     public Option<string> Clusters { get; } = new("--clusters") { Description = "At most this many clusters per layer (0: no cap), or per layer like 8,fc1=32: when --preference gives more, a lower preference is searched. Asks for a compression directly (growl-mnist: 32 clusters = 24.5×).", DefaultValueFactory = _ => "0" };
+    public Option<string> Compression { get; } = new("--compression") { Description = "At least this compression (groups / clusters) per layer, i.e. at most ⌊groups / R⌋ clusters (0: none), or per layer like 8,fc1=24; with --clusters the smaller cap holds.", DefaultValueFactory = _ => "0" };
 
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { Method, Preference, Clusters, Damping, MaxIterations, Convergence, Tolerance }) command.Options.Add(o);
+        foreach (var o in new Option[] { Method, Preference, Clusters, Compression, Damping, MaxIterations, Convergence, Tolerance }) command.Options.Add(o);
     }
 
     public TyingOptions Parse(ParseResult p)
@@ -84,11 +85,12 @@ public sealed class TyingCliOptions
         var (capValue, layerValues) = RegularizerOptions.ParseLayered(p.GetValue(Clusters)!, "--clusters", 0);
         int cap = WholeCount(capValue, "--clusters");
         var layerCaps = layerValues.ToDictionary(kv => kv.Key, kv => WholeCount(kv.Value, $"--clusters of {kv.Key}"), StringComparer.Ordinal);
+        var (ratio, layerRatios) = RegularizerOptions.ParseLayered(p.GetValue(Compression)!, "--compression", 0);
         var o = new TyingOptions
         {
             Method = p.GetValue(Method)!.ToLowerInvariant(), Preference = p.GetValue(Preference), Damping = p.GetValue(Damping),
             MaxIterations = p.GetValue(MaxIterations), ConvergenceIterations = p.GetValue(Convergence), Tolerance = p.GetValue(Tolerance),
-            MaxClusters = cap, LayerMaxClusters = layerCaps,
+            MaxClusters = cap, LayerMaxClusters = layerCaps, TargetCompression = ratio, LayerTargetCompression = layerRatios,
         };
         try { o.Validate(); }
         catch (ArgumentException e) { throw new UsageException(e.Message); }

@@ -122,6 +122,8 @@ public sealed class CliRegularizerTests : IDisposable
     [InlineData("--clusters", "-1", "--clusters")]
     [InlineData("--clusters", "2.5", "--clusters")]
     [InlineData("--clusters", "fc9=4", "fc9")]
+    [InlineData("--compression", "0.5", "--compression")]
+    [InlineData("--compression", "fc9=4", "fc9")]
     [InlineData("--retrain-optimizer", "rmsprop", "Retraining stage")]
     [InlineData("--retrain-lr", "0", "Retraining stage")]
     [InlineData("--retrain-lr-schedule", "wobbly", "Retraining stage")]
@@ -182,11 +184,12 @@ public sealed class CliRegularizerTests : IDisposable
             "--lr", "0.05", "--reg", "group-lasso", "--lambda1", "0.5", "--json"];
         var first = CliHarness.Run([.. common, "--out", Path.Combine(_dir, "first")]);
         Assert.True(first.Code == 0, first.Err);
-        var again = CliHarness.Run([.. common, "--stage1", Path.Combine(_dir, "first", "stage1.ckpt"), "--clusters", "3", "--out", Path.Combine(_dir, "again")]);
+        var again = CliHarness.Run([.. common, "--stage1", Path.Combine(_dir, "first", "stage1.ckpt"), "--compression", "261", "--out", Path.Combine(_dir, "again")]);
         Assert.True(again.Code == 0, again.Err);
         var summary = System.Text.Json.Nodes.JsonNode.Parse(again.Out)!;
         Assert.Equal((double)System.Text.Json.Nodes.JsonNode.Parse(first.Out)!["stage1_test_accuracy"]!, (double)summary["stage1_test_accuracy"]!);
-        Assert.InRange((int)summary["layers"]![0]!["clusters"]!, 1, 3);
+        Assert.InRange((int)summary["layers"]![0]!["clusters"]!, 1, 3); // ⌊784 / 261⌋ = 3
+        Assert.True((double)summary["layers"]![0]!["compression"]! >= 261);
 
         var missing = CliHarness.Run([.. common, "--stage1", Path.Combine(_dir, "nope.ckpt"), "--out", Path.Combine(_dir, "missing")]);
         Assert.Equal(ExitCodes.InputError, missing.Code);

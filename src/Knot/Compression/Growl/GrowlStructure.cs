@@ -26,17 +26,40 @@ public sealed record TyingOptions
     /// <summary>Per-layer caps ("fc1" → 32) that override <see cref="MaxClusters"/> for that layer.</summary>
     public IReadOnlyDictionary<string, int> LayerMaxClusters { get; init; } = new Dictionary<string, int>();
 
+    /// <summary>
+    /// With "ap": at least this compression (groups / clusters, the paper's measure) per layer (0: none), i.e. a cap of
+    /// ⌊groups / ratio⌋ clusters (at least 1); with <see cref="MaxClusters"/> too, the smaller cap holds. A ratio
+    /// serves layers of different sizes at once (growl-mnist fc1: 24 → 32 clusters of 784 inputs).
+    /// </summary>
+    public double TargetCompression { get; init; }
+
+    /// <summary>Per-layer ratios ("conv2" → 8) that override <see cref="TargetCompression"/> for that layer.</summary>
+    public IReadOnlyDictionary<string, double> LayerTargetCompression { get; init; } = new Dictionary<string, double>();
+
     /// <summary>The cap of one weight tensor ("fc1.weight"): its layer's override, else <see cref="MaxClusters"/>.</summary>
     public int MaxClustersFor(string parameterName) =>
         LayerMaxClusters.TryGetValue(RegularizerSpec.LayerOf(parameterName), out var cap) ? cap : MaxClusters;
 
-    /// <summary>Every layer named in <see cref="LayerMaxClusters"/> must be one of the tied weights (checked before training).</summary>
+    /// <summary>The cap of a weight tensor with <paramref name="groups"/> input groups: the cluster cap and the
+    /// compression target together (the smaller wins; 0: no cap).</summary>
+    public int MaxClustersFor(string parameterName, int groups)
+    {
+        int cap = MaxClustersFor(parameterName);
+        double ratio = LayerTargetCompression.TryGetValue(RegularizerSpec.LayerOf(parameterName), out var r) ? r : TargetCompression;
+        if (ratio <= 0) return cap;
+        int byRatio = Math.Max(1, (int)Math.Floor(groups / ratio));
+        return cap > 0 ? Math.Min(cap, byRatio) : byRatio;
+    }
+
+    /// <summary>Every layer named in <see cref="LayerMaxClusters"/> or <see cref="LayerTargetCompression"/> must be one
+    /// of the tied weights (checked before training).</summary>
     public void CheckLayers(IEnumerable<string> parameterNames)
     {
         var layers = parameterNames.Select(RegularizerSpec.LayerOf).ToList();
-        foreach (var layer in LayerMaxClusters.Keys)
-            if (!layers.Contains(layer))
-                throw new ArgumentException($"--clusters names layer '{layer}', which is not tied. Tied: {string.Join(", ", layers)}.");
+        foreach (var (option, named) in new[] { ("--clusters", LayerMaxClusters.Keys), ("--compression", LayerTargetCompression.Keys) })
+            foreach (var layer in named)
+                if (!layers.Contains(layer))
+                    throw new ArgumentException($"{option} names layer '{layer}', which is not tied. Tied: {string.Join(", ", layers)}.");
     }
 
     /// <summary>A group whose ℓ2 norm is at most this is zero (removed).</summary>
@@ -55,6 +78,11 @@ public sealed record TyingOptions
             if (cap < 0) throw new ArgumentException($"--clusters of {layer} must be >= 0 (0: no cap), got {cap}.");
         if ((MaxClusters > 0 || LayerMaxClusters.Values.Any(c => c > 0)) && Method != "ap")
             throw new ArgumentException($"--clusters needs --tie-method ap (it searches the preference), got '{Method}'.");
+        foreach (var (what, ratio) in LayerTargetCompression.Select(kv => ($"--compression of {kv.Key}", kv.Value)).Prepend(("--compression", TargetCompression)))
+            if (!(ratio == 0 || (ratio >= 1 && double.IsFinite(ratio))))
+                throw new ArgumentException($"{what} must be a ratio >= 1 (groups / clusters; 0: none), got {ratio}.");
+        if ((TargetCompression > 0 || LayerTargetCompression.Values.Any(r => r > 0)) && Method != "ap")
+            throw new ArgumentException($"--compression needs --tie-method ap (it searches the preference), got '{Method}'.");
     }
 }
 
@@ -91,7 +119,7 @@ public static class GrowlStructure
                 result.Add(new LayerStructure(name, p.Shape.ToArray(), byTolerance.Labels.ToArray()));
                 continue;
             }
-            int cap = options.MaxClustersFor(name);
+            int cap = options.MaxClustersFor(name, layout.GroupCount);
             var (map, preference, merged) = GroupTying.ByAffinityPropagation(p.Value.Data, layout, new AffinityPropagationOptions
             {
                 Preference = options.Preference, Damping = options.Damping, MaxIterations = options.MaxIterations,

@@ -180,6 +180,23 @@ public sealed class PreferenceSearchTests
     }
 
     [Fact]
+    public void ACompressionTargetIsACapOfGroupsOverRatioAndTheSmallerCapHolds()
+    {
+        var ratio = new TyingOptions { TargetCompression = 24 };
+        Assert.Equal(32, ratio.MaxClustersFor("fc1.weight", 784)); // ⌊784 / 24⌋: 24.5× ≥ 24×
+        Assert.Equal(1, ratio.MaxClustersFor("fc1.weight", 10)); // never below one cluster
+        Assert.Equal(20, (ratio with { MaxClusters = 20 }).MaxClustersFor("fc1.weight", 784));
+        Assert.Equal(32, (ratio with { MaxClusters = 40 }).MaxClustersFor("fc1.weight", 784));
+        var perLayer = new TyingOptions { TargetCompression = 24, LayerTargetCompression = new Dictionary<string, double> { ["conv2"] = 5 } };
+        Assert.Equal(4, perLayer.MaxClustersFor("conv2.weight", 20));
+        Assert.Equal(0, new TyingOptions().MaxClustersFor("fc1.weight", 784)); // no cap at all
+        Assert.Contains("--compression names layer 'conv2'", Assert.Throws<ArgumentException>(() => perLayer.CheckLayers(["fc1.weight"])).Message);
+        foreach (var bad in new[] { 0.5, double.NaN, double.PositiveInfinity, -2 })
+            Assert.Contains("--compression", Assert.Throws<ArgumentException>(() => new TyingOptions { TargetCompression = bad }.Validate()).Message);
+        Assert.Contains("--tie-method ap", Assert.Throws<ArgumentException>(() => new TyingOptions { Method = "tolerance", TargetCompression = 4 }.Validate()).Message);
+    }
+
+    [Fact]
     public void ClusterCapNeedsAffinityPropagationAndANonNegativeValue()
     {
         Assert.Contains("--clusters", Assert.Throws<ArgumentException>(() => new TyingOptions { MaxClusters = -1 }.Validate()).Message);
