@@ -112,9 +112,10 @@ def write_svg(points, path, layer):
     width, height, left, right, top, bottom = 760, 460, 70, 20, 20, 50
     labels = list(dict.fromkeys(p["label"] for p in points if p["family"] != "reference"))
     xs = [math.log(p["compression"]) for p in points]
-    ys = [p["accuracy"] * 100 for p in points]
+    lows = [(p["accuracy"] - p["accuracy_std"]) * 100 for p in points]  # error bars stay inside the frame
+    highs = [(p["accuracy"] + p["accuracy_std"]) * 100 for p in points]
     x0, x1 = min(xs) - 0.1, max(xs) + 0.1
-    y0, y1 = min(ys) - 0.3, max(ys) + 0.2
+    y0, y1 = min(lows) - 0.3, max(highs) + 0.2
 
     def sx(value):
         return left + (math.log(value) - x0) / (x1 - x0) * (width - left - right)
