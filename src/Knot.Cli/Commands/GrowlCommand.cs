@@ -77,7 +77,7 @@ public static class GrowlCommand
             var result = o.WithProgress("growl", progress => GrowlPipeline.Run(request, train, test,
                 progress is null ? null : new Progress2(progress)));
             var summary = Summary(result);
-            foreach (var warning in CollapseWarnings(result.Layers.Select(l => (l.Name, l.Metrics)))) Output.Warn(warning);
+            foreach (var warning in summary["warnings"]!.AsArray()) Output.Warn((string)warning!);
             Storage.Common.AtomicFile.Write(Path.Combine(request.OutDirectory, "summary.json"),
                 s => s.Write(System.Text.Encoding.UTF8.GetBytes(Output.Serialize(summary.DeepClone()))));
             if (o.Json) o.WriteJson(summary);

@@ -37,14 +37,14 @@ public static class TieRetrainCommands
             AtomicFile.WriteAllBytes(p.GetValue(output)!, System.Text.Encoding.UTF8.GetBytes(GrowlStructure.ToJson(structure)));
             var layersJson = new JsonArray();
             var table = new Table().AddColumns("layer", "groups", "zero", "clusters", "sparsity", "sharing", "compression", "AP preference");
-            foreach (var s in structure)
+            var metrics = structure.Select(s => (s.Name, s.ToTieMap().Metrics)).ToList();
+            foreach (var (s, (_, m)) in structure.Zip(metrics))
             {
-                var m = s.ToTieMap().Metrics;
                 layersJson.Add(new JsonObject { ["name"] = s.Name, ["groups"] = m.Groups, ["zero_groups"] = m.ZeroGroups, ["clusters"] = m.Clusters, ["sparsity"] = m.Sparsity, ["sharing"] = m.ParameterSharing, ["compression"] = m.Compression, ["preference"] = s.Preference ?? options.Preference, ["merged"] = s.Merged == true });
                 table.AddRow(s.Name, m.Groups.ToString(), m.ZeroGroups.ToString(), m.Clusters.ToString(), $"{m.Sparsity:P1}", $"{m.ParameterSharing:F2}", $"{m.Compression:F1}×",
                     options.Method != "ap" ? "–" : GrowlCommand.PreferenceCell(s.Preference, s.Merged == true, $"{options.Preference:G4}"));
             }
-            foreach (var warning in GrowlCommand.CollapseWarnings(structure.Select(s => (s.Name, s.ToTieMap().Metrics)))) Output.Warn(warning);
+            foreach (var warning in GrowlCommand.CollapseWarnings(metrics)) Output.Warn(warning);
             if (o.Json) o.WriteJson(new JsonObject { ["structure"] = p.GetValue(output), ["layers"] = layersJson });
             else o.Console.Write(table);
             return ExitCodes.Success;

@@ -31,12 +31,7 @@ public static class InMemoryPack
             var packed = structure is null ? sequential : GrowlFinalizer.Finalize(sequential, structure);
             return (packed, KnotFile.Parse(KnotModelFile.ToBytes(packed, spec, denseParameters: dense), source));
         }
-        catch (NotSupportedException e)
-        {
-            whyNot = e.Message;
-            return null;
-        }
-        catch (DeadLayerException e)
+        catch (Exception e) when (e is NotSupportedException or DeadLayerException)
         {
             whyNot = e.Message;
             return null;

@@ -87,7 +87,6 @@ public sealed record TyingOptions
 }
 
 /// <summary>The structure GrOWL found in one weight: per input group, dead (−1) or its cluster id.</summary>
-/// <param name="Preference">The AP preference that produced the labels, when it was searched (<see cref="TyingOptions.MaxClusters"/>).</param>
 /// <param name="Preference">The affinity-propagation preference a cluster cap searched (null: none searched).</param>
 /// <param name="Merged">True when no preference met the cap and the clusters found at <paramref name="Preference"/> were
 /// merged down to it by average linkage (null: pure affinity propagation).</param>
